@@ -1,0 +1,12 @@
+"""grader: sandboxed autograding for neural-network courses.
+
+The data flow, one module per arrow::
+
+    submissions.py (find files) -> notebook.py (cells) -> sandbox/ (worker process)
+    -> worker/ (runs student code) <-> remote.py (proxy, plain data only)
+    -> harness/ (pytest + reference, scoring) -> results.py -> store.py
+    -> gradebook.py, leaderboard.py
+"""
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]

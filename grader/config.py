@@ -1,0 +1,176 @@
+"""Per-assignment settings, read from ``assignments/<name>/assignment.toml``.
+
+Example::
+
+    title = "Homework 1: neurons, activations and the forward pass"
+    files = ["hw1.ipynb", "hw1.py"]   # accepted submission file names, preferred first
+    data = []                         # public data files, relative to the assignment folder
+    reference = "hw1.py"              # reference solution, relative to reference/<name>/
+    points = 100                      # optional: what the tests must add up to
+    seed = 1234                       # seeds the `rng` fixture
+
+    [limits]
+    load_timeout = 60        # seconds to run the whole notebook or module
+    cell_timeout = 30        # seconds for one notebook cell (the cell is interrupted)
+    call_timeout = 10        # seconds for one call into the student's code
+    total_timeout = 300      # seconds for the whole submission
+    memory = "3GiB"          # address-space limit of the worker
+    max_file_size = "10MiB"  # largest submission accepted
+    output = "256KiB"        # captured stdout/stderr kept per submission
+    disk = "64MiB"           # largest file the worker may write
+    threads = 1              # CPU threads per worker (OMP_NUM_THREADS, torch)
+    restarts = 2             # fresh workers after a timeout or crash, per submission
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .course import Course, CourseError
+
+_UNITS = {"": 1, "b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "kb": 10**3, "mb": 10**6, "gb": 10**9}
+
+
+def parse_size(value: int | float | str) -> int:
+    """Parse ``"3GiB"``, ``"512 MiB"``, ``"10MB"`` or a number of bytes into bytes.
+
+    Raises:
+        ValueError: on an unknown unit or a negative size.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        size = int(value)
+    else:
+        m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", str(value))
+        if not m or m.group(2).lower() not in _UNITS:
+            raise ValueError(f"not a size: {value!r} (use e.g. '512MiB', '3GiB')")
+        size = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+    if size < 0:
+        raise ValueError(f"a size cannot be negative: {value!r}")
+    return size
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one submission. Times in seconds, sizes in bytes."""
+
+    load_timeout: float = 60.0
+    cell_timeout: float = 30.0
+    call_timeout: float = 10.0
+    total_timeout: float = 300.0
+    memory: int = 3 * 2**30
+    max_file_size: int = 10 * 2**20
+    output: int = 256 * 2**10
+    disk: int = 64 * 2**20
+    threads: int = 1
+    restarts: int = 2
+    processes: int = 256
+    open_files: int = 256
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Limits:
+        known = {f.name: f for f in fields(cls)}
+        unknown = set(d) - set(known)
+        if unknown:
+            raise ValueError(f"unknown limits: {', '.join(sorted(unknown))}")
+        kw: dict[str, Any] = {}
+        for k, v in d.items():
+            if k in ("memory", "max_file_size", "output", "disk"):
+                kw[k] = parse_size(v)
+            elif k in ("threads", "restarts", "processes", "open_files"):
+                kw[k] = int(v)
+            else:
+                kw[k] = float(v)
+                if kw[k] <= 0:
+                    raise ValueError(f"limits.{k} must be positive, got {v!r}")
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
+class AssignmentConfig:
+    """The settings of one assignment, plus where its parts are on disk."""
+
+    name: str
+    title: str
+    files: tuple[str, ...]
+    data: tuple[str, ...] = ()
+    reference: str | None = None
+    points: float | None = None
+    seed: int = 0
+    limits: Limits = field(default_factory=Limits)
+    course: Course | None = None
+
+    @property
+    def assignment_dir(self) -> Path:
+        assert self.course is not None
+        return self.course.assignment_dir(self.name)
+
+    @property
+    def public_tests_dir(self) -> Path:
+        assert self.course is not None
+        return self.course.public_tests_dir(self.name)
+
+    @property
+    def hidden_tests_dir(self) -> Path:
+        assert self.course is not None
+        return self.course.hidden_tests_dir(self.name)
+
+    @property
+    def reference_path(self) -> Path | None:
+        """The reference solution file, or None if this copy has no reference/."""
+        if self.course is None or self.reference is None:
+            return None
+        path = self.course.reference_dir(self.name) / self.reference
+        return path if path.is_file() else None
+
+    def data_paths(self) -> list[Path]:
+        return [self.assignment_dir / d for d in self.data]
+
+
+def load_assignment(course: Course, name: str) -> AssignmentConfig:
+    """Read and check ``assignments/<name>/assignment.toml``.
+
+    Raises:
+        CourseError: if the assignment does not exist or its settings are invalid
+            (the message names the file and the problem).
+    """
+    path = course.assignment_dir(name) / "assignment.toml"
+    if not path.is_file():
+        known = ", ".join(course.assignment_names()) or "none"
+        raise CourseError(f"no assignment {name!r} in {course.assignments_dir} (known: {known})")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CourseError(f"{path}: invalid TOML: {exc}") from None
+    allowed = {"title", "files", "data", "reference", "points", "seed", "limits"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise CourseError(f"{path}: unknown settings: {', '.join(sorted(unknown))}")
+    try:
+        files = tuple(str(f) for f in raw.get("files", [f"{name}.ipynb", f"{name}.py"]))
+        if not files or any(Path(f).suffix not in (".ipynb", ".py") for f in files):
+            raise ValueError("files must list .ipynb or .py names")
+        data = tuple(str(d) for d in raw.get("data", []))
+        for d in data:
+            p = (course.assignment_dir(name) / d).resolve()
+            if not p.is_file() or course.assignment_dir(name).resolve() not in p.parents:
+                raise ValueError(f"data file {d!r} is not a file inside the assignment folder")
+        limits = Limits.from_dict(raw.get("limits", {}))
+        points = raw.get("points")
+        cfg = AssignmentConfig(
+            name=name,
+            title=str(raw.get("title", name)),
+            files=files,
+            data=data,
+            reference=raw.get("reference"),
+            points=float(points) if points is not None else None,
+            seed=int(raw.get("seed", 0)),
+            limits=limits,
+            course=course,
+        )
+    except (ValueError, TypeError) as exc:
+        raise CourseError(f"{path}: {exc}") from None
+    return cfg
