@@ -1,0 +1,160 @@
+"""The gradebook: scores from the results store as a pandas DataFrame, and its exports.
+
+Two shapes, both indexed by ``student`` and sorted by it:
+
+* the course gradebook, ``gradebook(store)``: one column per assignment with
+  the student's total score (NaN where the student has no graded submission),
+  then ``total`` (missing assignments count 0) and ``max_total``;
+* an assignment's gradebook, ``gradebook(store, "hw1")``: one column per
+  question (the sum of that question's test scores), then ``score``,
+  ``max_score``, ``percent``, ``status`` and ``graded_at``.
+
+Max points: ``df.attrs["max_points"]`` maps each points column (assignment or
+question, and ``total``/``score``) to the points available. A column's max is
+the largest max score any submission had for it, so a submission that could
+not be graded (no test results) is still out of the assignment's full points.
+CSV and XLSX exports write these as a first data row whose ``student`` is
+``"max points"``, like otter-grader's ``final_grades.csv``; Parquet keeps them
+in the file's pandas metadata (``pd.read_parquet(path).attrs``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .results import SubmissionResult
+from .store import ResultStore
+
+__all__ = ["MAX_POINTS_LABEL", "export", "gradebook"]
+
+MAX_POINTS_LABEL = "max points"
+_ASSIGNMENT_COLUMNS = ["score", "max_score", "percent", "status", "graded_at"]
+_COURSE_COLUMNS = ["total", "max_total"]
+_FORMATS = (".csv", ".xlsx", ".parquet")
+
+
+def gradebook(store: ResultStore, assignment: str | None = None) -> pd.DataFrame:
+    """The gradebook of the whole course, or of one assignment by question.
+
+    Scores are points (floats); ``percent`` is 0..100, rounded to 2 decimals.
+    See the module docstring for the columns and ``df.attrs["max_points"]``.
+    A question or assignment whose name clashes with a fixed column (e.g. a
+    question called ``score``) gets the suffix `` (question)``/`` (assignment)``.
+
+    Raises:
+        LookupError: ``assignment`` is given but has no stored results; the
+            message lists the assignments that have some.
+        StoreError: the store cannot be read.
+    """
+    if assignment is None:
+        return _course_gradebook(store.results())
+    results = store.results(assignment)
+    if not results:
+        known = ", ".join(store.assignments()) or "none"
+        raise LookupError(
+            f"no graded submissions for assignment {assignment!r} in {store.path} "
+            f"(assignments with results: {known})"
+        )
+    return _assignment_gradebook(assignment, results)
+
+
+def _column_name(name: str, reserved: list[str], kind: str) -> str:
+    return f"{name} ({kind})" if name in reserved or name == "student" else name
+
+
+def _course_gradebook(results: list[SubmissionResult]) -> pd.DataFrame:
+    scores: dict[str, dict[str, float]] = {}
+    max_points: dict[str, float] = {}
+    for r in results:
+        col = _column_name(r.assignment, _COURSE_COLUMNS, "assignment")
+        scores.setdefault(r.student, {})[col] = r.score
+        max_points[col] = max(max_points.get(col, 0.0), r.max_score)
+    columns = sorted(max_points)
+    df = pd.DataFrame.from_dict(scores, orient="index", columns=columns, dtype=float)
+    df = df.reindex(columns=columns).sort_index()
+    df.index.name = "student"
+    df["total"] = df[columns].sum(axis=1, min_count=0).round(6)
+    max_total = round(sum(max_points.values()), 6)
+    df["max_total"] = max_total
+    df.columns.name = None
+    df.attrs["max_points"] = {**max_points, "total": max_total}
+    return df
+
+
+def _assignment_gradebook(assignment: str, results: list[SubmissionResult]) -> pd.DataFrame:
+    questions: dict[str, float] = {}  # question column -> max points, in first-seen order
+    rows: dict[str, dict[str, object]] = {}
+    for r in results:
+        earned: dict[str, float] = {}
+        available: dict[str, float] = {}
+        for t in r.tests:
+            col = _column_name(t.question, _ASSIGNMENT_COLUMNS, "question")
+            earned[col] = earned.get(col, 0.0) + t.score
+            available[col] = available.get(col, 0.0) + t.max_score
+        for col, pts in available.items():
+            questions[col] = max(questions.get(col, 0.0), round(pts, 6))
+        rows[r.student] = {
+            **{col: round(v, 6) for col, v in earned.items()},
+            "score": r.score,
+            "status": str(r.status),
+            "graded_at": r.graded_at,
+        }
+    max_score = round(sum(questions.values()), 6)
+    df = pd.DataFrame.from_dict(rows, orient="index")
+    df = df.reindex(columns=[*questions, "score", "status", "graded_at"]).sort_index()
+    df[list(questions)] = df[list(questions)].astype(float).fillna(0.0)
+    df["score"] = df["score"].astype(float)
+    df.insert(len(questions) + 1, "max_score", max_score)
+    df["percent"] = (100 * df["score"] / max_score).round(2) if max_score else float("nan")
+    df = df[[*questions, *_ASSIGNMENT_COLUMNS]]
+    df.index.name = "student"
+    df.attrs["assignment"] = assignment
+    df.attrs["max_points"] = {**questions, "score": max_score}
+    return df
+
+
+def export(df: pd.DataFrame, path: str | Path, *, max_points_row: bool = True) -> Path:
+    """Write a gradebook to ``path``; the file's extension picks the format.
+
+    ``.csv`` and ``.xlsx`` (via openpyxl) get the index as a ``student`` column
+    and, when ``max_points_row`` is true and ``df.attrs["max_points"]`` is set,
+    a first data row ``"max points"`` holding each column's max points (read it
+    back with ``pd.read_csv(path, index_col="student")``). ``.parquet`` (via
+    pyarrow) keeps the index, the dtypes and ``df.attrs``; column names are
+    written as strings. Parent folders must exist. Returns the path written.
+
+    Raises:
+        ValueError: unknown extension (the message names the supported ones).
+        OSError: the file cannot be written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _FORMATS:
+        raise ValueError(
+            f"cannot export a gradebook to {path.name!r}: unknown extension "
+            f"{suffix or '(none)'!r}; use one of {', '.join(_FORMATS)}"
+        )
+    out = df.copy()
+    out.columns = [str(c) for c in out.columns]
+    if out.index.name is None:
+        out.index.name = "student"
+    if suffix == ".parquet":
+        out.attrs = {k: v for k, v in df.attrs.items()}
+        out.to_parquet(path, engine="pyarrow")
+        return path
+    max_points = df.attrs.get("max_points") if max_points_row else None
+    if max_points:
+        first = pd.DataFrame(
+            [{str(c): max_points.get(c) for c in df.columns}],
+            index=pd.Index([MAX_POINTS_LABEL], name=out.index.name),
+        )
+        out = pd.concat([first.astype(object), out.astype(object)])
+    if suffix == ".csv":
+        out.to_csv(path)
+    else:
+        sheet = re.sub(r"[][:*?/\\]", "_", str(df.attrs.get("assignment", "gradebook")))[:31]
+        out.to_excel(path, sheet_name=sheet or "gradebook", engine="openpyxl")
+    return path
