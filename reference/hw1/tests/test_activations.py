@@ -1,0 +1,124 @@
+"""Hidden tests, question "activations" (20 points).
+
+Each behaviour has its own test, so that a mistake loses only its own points:
+values on random inputs of several shapes, values at |z| up to 1e4 (finite,
+no NaN), relu at zero, leaky_relu's alpha passed by default, by position and by
+keyword, and a Python float as input.
+
+Tolerances: float32 arithmetic (relative error ~1e-7) passes; every mistake
+we know of is off by far more than RTOL.
+"""
+
+import numpy as np
+import pytest
+
+from grader.testing import assert_close
+
+pytestmark = pytest.mark.question("activations")
+
+RTOL, ATOL = 1e-4, 1e-6
+SHAPES = [(), (1,), (7,), (3, 4), (2, 3, 4)]
+EXTREMES = {
+    "1e4": np.array([1e4]),
+    "-1e4": np.array([-1e4]),
+    "mixed": np.array([[-1e4, -1e3, -50.0], [50.0, 1e3, 1e4]]),
+    "800": np.array([-800.0, 800.0]),
+    "710": np.array([-710.0, 710.0]),  # exp(710) overflows float64
+}
+ALPHAS = [0.2, 0.05]
+
+
+def _z(rng, shape, scale=4.0):
+    """Random pre-activations with no exact zeros (relu's kink is tested on its own)."""
+    z = rng.normal(0.0, scale, size=shape)
+    return np.where(np.abs(z) < 1e-3, 0.5, z)
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_sigmoid_values(submission, reference, rng, shape):
+    z = _z(rng, shape)
+    assert_close(submission.sigmoid(z), reference.sigmoid(z), rtol=RTOL, atol=ATOL, name=f"sigmoid(z), z of shape {shape}")
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint(
+    "exp(z) overflows to inf for z > 709 and inf/inf is NaN. "
+    "Exponentiate only -|z|: sigma(z) = 1/(1+exp(-z)) for z >= 0, exp(z)/(1+exp(z)) for z < 0."
+)
+@pytest.mark.parametrize("z", EXTREMES.values(), ids=EXTREMES.keys())
+def test_sigmoid_large_inputs(submission, reference, z):
+    assert_close(submission.sigmoid(z), reference.sigmoid(z), rtol=RTOL, atol=ATOL, name=f"sigmoid({z.tolist()})")
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_tanh_values(submission, reference, rng, shape):
+    z = _z(rng, shape, scale=2.0)
+    assert_close(submission.tanh(z), reference.tanh(z), rtol=RTOL, atol=ATOL, name=f"tanh(z), z of shape {shape}")
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("(exp(z) - exp(-z)) / (exp(z) + exp(-z)) is inf/inf for large |z|: use np.tanh, or 2*sigmoid(2z) - 1.")
+@pytest.mark.parametrize("z", EXTREMES.values(), ids=EXTREMES.keys())
+def test_tanh_large_inputs(submission, reference, z):
+    assert_close(submission.tanh(z), reference.tanh(z), rtol=RTOL, atol=ATOL, name=f"tanh({z.tolist()})")
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_relu_values(submission, reference, rng, shape):
+    z = _z(rng, shape)
+    assert_close(submission.relu(z), reference.relu(z), rtol=RTOL, atol=ATOL, name=f"relu(z), z of shape {shape}")
+
+
+def test_relu_zero_and_large_inputs(submission, reference):
+    z = np.array([-1e4, -1.0, -0.0, 0.0, 1.0, 1e4])
+    assert_close(submission.relu(z), reference.relu(z), rtol=RTOL, atol=ATOL, name=f"relu({z.tolist()})")
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_leaky_relu_default_alpha(submission, reference, rng, shape):
+    z = _z(rng, shape)
+    assert_close(
+        submission.leaky_relu(z), reference.leaky_relu(z), rtol=RTOL, atol=ATOL, name=f"leaky_relu(z), z of shape {shape}"
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("Use the alpha you are given for the negative slope; 0.01 is only its default.")
+@pytest.mark.parametrize("alpha", ALPHAS)
+def test_leaky_relu_alpha_positional(submission, reference, rng, alpha):
+    z = np.append(_z(rng, (12,)), [-1e4, 1e4])
+    assert_close(
+        submission.leaky_relu(z, alpha),
+        reference.leaky_relu(z, alpha),
+        rtol=RTOL,
+        atol=ATOL,
+        name=f"leaky_relu(z, {alpha})",
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("Use the alpha you are given for the negative slope; 0.01 is only its default.")
+@pytest.mark.parametrize("alpha", ALPHAS)
+def test_leaky_relu_alpha_keyword(submission, reference, rng, alpha):
+    z = _z(rng, (3, 5))
+    assert_close(
+        submission.leaky_relu(z, alpha=alpha),
+        reference.leaky_relu(z, alpha=alpha),
+        rtol=RTOL,
+        atol=ATOL,
+        name=f"leaky_relu(z, alpha={alpha})",
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("A Python float must work too: the result is a number (a float or a 0-d array), not an array of shape (1,).")
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu"])
+def test_python_float_input(submission, reference, name):
+    for z in (-2.5, 0.75):
+        assert_close(
+            getattr(submission, name)(z), getattr(reference, name)(z), rtol=RTOL, atol=ATOL, name=f"{name}({z})"
+        )

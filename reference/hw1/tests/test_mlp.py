@@ -1,0 +1,74 @@
+"""Hidden tests, question "mlp" (13 points): the forward pass of an MLP.
+
+h_0 = x, h_i = g(h_{i-1} W_i + b_i) for the hidden layers, logits = h_{L-1} W_L + b_L.
+The mistakes these catch: an activation on the output layer
+(test_single_layer, and every test, since the logits have negative entries),
+the activation argument ignored (test_hidden_activation), a skipped or
+repeated layer (test_two_layers, test_deep), a squeezed (N,) result for
+d_L = 1 (test_deep).
+"""
+
+import numpy as np
+import pytest
+
+from grader.testing import assert_close
+
+pytestmark = pytest.mark.question("mlp")
+
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def _params(rng, dims):
+    """[(W_1, b_1), ..., (W_L, b_L)] with W_i of shape (dims[i-1], dims[i]), scaled to keep |h| ~ 1."""
+    return [
+        (rng.normal(0.0, 1.0 / np.sqrt(d_in), size=(d_in, d_out)), rng.normal(0.0, 0.5, size=d_out))
+        for d_in, d_out in zip(dims[:-1], dims[1:])
+    ]
+
+
+@pytest.mark.points(3)
+@pytest.mark.hint("With one layer, the MLP is just the output layer: x @ W + b, with no activation.")
+def test_single_layer(submission, reference, rng):
+    x = rng.normal(size=(6, 4))
+    params = _params(rng, [4, 5])
+    assert_close(
+        submission.mlp_forward(x, params), reference.mlp_forward(x, params), rtol=RTOL, atol=ATOL, name="logits, one layer 4 -> 5"
+    )
+
+
+@pytest.mark.points(3)
+@pytest.mark.hint("Hidden layers apply the activation (relu by default); the output layer is linear.")
+@pytest.mark.parametrize("dims", [[3, 8, 4], [5, 5, 5]], ids=lambda d: "-".join(map(str, d)))
+def test_two_layers(submission, reference, rng, dims):
+    x = rng.normal(size=(7, dims[0]))
+    params = _params(rng, dims)
+    assert_close(
+        submission.mlp_forward(x, params), reference.mlp_forward(x, params), rtol=RTOL, atol=ATOL, name=f"logits, layers {dims}"
+    )
+
+
+@pytest.mark.points(4)
+@pytest.mark.hint("Use the activation named by `activation` in every hidden layer.")
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_hidden_activation(submission, reference, rng, activation):
+    dims = [4, 6, 5, 3]
+    x = rng.normal(size=(8, dims[0]))
+    params = _params(rng, dims)
+    assert_close(
+        submission.mlp_forward(x, params, activation=activation),
+        reference.mlp_forward(x, params, activation=activation),
+        rtol=RTOL,
+        atol=ATOL,
+        name=f"logits, layers {dims}, activation={activation!r}",
+    )
+
+
+@pytest.mark.points(3)
+@pytest.mark.hint("Apply every (W, b) in params, in order; x of shape (N, d_0) gives logits of shape (N, d_L).")
+@pytest.mark.parametrize("dims", [[6, 8, 5, 7, 3], [5, 5, 5, 5, 5, 1]], ids=lambda d: "-".join(map(str, d)))
+def test_deep(submission, reference, rng, dims):
+    x = rng.normal(size=(9, dims[0]))
+    params = _params(rng, dims)
+    assert_close(
+        submission.mlp_forward(x, params), reference.mlp_forward(x, params), rtol=RTOL, atol=ATOL, name=f"logits, layers {dims}"
+    )
