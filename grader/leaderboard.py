@@ -1,0 +1,306 @@
+"""The accuracy leaderboard of a competition lab (the Iris MLP lab), from the results store.
+
+The lab's hidden tests record these metrics with ``record_metric``:
+
+=======================  ===================================================
+``accuracy_mean``        mean held-out accuracy over repeated stratified
+                         k-fold (0..1)
+``accuracy_std``         its standard deviation over the folds
+``n_params``             the model's parameter count
+``train_time_s``         median training time per fold, seconds
+``permutation_accuracy`` held-out accuracy (vs the true labels) after
+                         training on shuffled labels
+``learns_from_labels``   1.0 if the permutation check passed, 0.0 if the
+                         model scores well even on shuffled labels (it
+                         memorised the public data set and ignores the
+                         labels it is given)
+=======================  ===================================================
+
+The board lists every submission of the assignment in three groups:
+
+1. ranked: an accuracy and a passed permutation check, by accuracy
+   descending, ties (accuracies equal to 9 decimals) broken by fewer
+   parameters, then by student id; ranks are 1, 2, 3... with no shared ranks;
+2. unranked (rank missing), with a note: an accuracy but a failed permutation
+   check, or (by default) no permutation check recorded; same order;
+3. unranked, note = status: no accuracy (crashed, invalid...), by student id.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.table import Table
+from rich.text import Text
+
+from .results import SubmissionResult, SubmissionStatus
+from .store import ResultStore
+
+__all__ = ["COLUMNS", "leaderboard", "render_table", "to_records", "write_html"]
+
+COLUMNS = [
+    "rank", "student", "accuracy", "accuracy_std", "n_params", "train_time_s", "status",
+    "learns_from_labels", "note",
+]  # fmt: skip
+_RANKED, _DEMOTED, _NO_ACCURACY = 0, 1, 2
+
+
+def _number(metrics: dict[str, float], name: str) -> float | None:
+    value = metrics.get(name)
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def leaderboard(
+    store: ResultStore,
+    assignment: str,
+    metric: str = "accuracy_mean",
+    *,
+    require_permutation_check: bool = True,
+) -> pd.DataFrame:
+    """The leaderboard of one assignment as a DataFrame with :data:`COLUMNS`.
+
+    Args:
+        metric: the recorded metric ranked on (higher is better), shown as
+            ``accuracy``; its spread ``accuracy_std`` is read from the metric
+            named ``<metric without _mean>_std`` (``accuracy_std`` by default).
+        require_permutation_check: if true (the default), a submission with
+            an accuracy but no ``learns_from_labels`` metric is not ranked
+            either, so one that crashes the check cannot top the board.
+
+    Returns:
+        One row per submission in board order (see the module docstring);
+        ``rank`` and ``n_params`` are nullable integers, ``learns_from_labels``
+        a nullable boolean, ``accuracy`` and ``accuracy_std`` fractions (0..1),
+        ``train_time_s`` seconds.
+
+    Raises:
+        LookupError: the store holds no results for ``assignment``.
+        StoreError: the store cannot be read.
+    """
+    results = store.results(assignment)
+    if not results:
+        known = ", ".join(store.assignments()) or "none"
+        raise LookupError(
+            f"no graded submissions for assignment {assignment!r} in {store.path} "
+            f"(assignments with results: {known})"
+        )
+    std_metric = (metric.removesuffix("_mean") if metric.endswith("_mean") else metric) + "_std"
+    entries = sorted(
+        (_row(r, metric, std_metric, require_permutation_check) for r in results), key=lambda e: e[0]
+    )
+    rows = []
+    for rank, (_, row) in enumerate(entries, start=1):
+        row["rank"] = rank if row["rank"] else None
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df = df.astype(
+        {
+            "rank": "Int64", "student": "str", "accuracy": "float64", "accuracy_std": "float64",
+            "n_params": "Int64", "train_time_s": "float64", "status": "str",
+            "learns_from_labels": "boolean", "note": "str",
+        }  # fmt: skip
+    )
+    df.attrs.update(assignment=assignment, metric=metric)
+    return df
+
+
+def _row(
+    r: SubmissionResult, metric: str, std_metric: str, require_check: bool
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """(sort key, board row) of one submission; ``rank`` is True while it is rankable."""
+    accuracy = _number(r.metrics, metric)
+    n_params = _number(r.metrics, "n_params")
+    learns_value = _number(r.metrics, "learns_from_labels")
+    learns = None if learns_value is None else learns_value >= 0.5
+    note = ""
+    if accuracy is None:
+        group = _NO_ACCURACY
+        note = f"no {metric} recorded" if r.status is SubmissionStatus.GRADED else str(r.status)
+    elif learns is False:
+        group = _DEMOTED
+        shuffled = _number(r.metrics, "permutation_accuracy")
+        scored = f"{shuffled:.0%} accuracy" if shuffled is not None else "scores well"
+        note = f"not ranked: failed the permutation check ({scored} after training on shuffled labels)"
+    elif learns is None and require_check:
+        group = _DEMOTED
+        note = "not ranked: the permutation check did not run"
+    else:
+        group = _RANKED
+        if learns is None:
+            note = "permutation check not recorded"
+    if group == _NO_ACCURACY:
+        key: tuple[Any, ...] = (group, 0.0, 0.0, r.student)
+    else:
+        key = (group, -round(accuracy, 9), math.inf if n_params is None else n_params, r.student)
+    return key, {
+        "rank": group == _RANKED,
+        "student": r.student,
+        "accuracy": accuracy,
+        "accuracy_std": _number(r.metrics, std_metric),
+        "n_params": None if n_params is None else round(n_params),
+        "train_time_s": _number(r.metrics, "train_time_s"),
+        "status": str(r.status),
+        "learns_from_labels": learns,
+        "note": note,
+    }
+
+
+def to_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The board as plain JSON-ready dicts (for ``--json``), one per row in board order.
+
+    Keys are the DataFrame's columns (at least ``rank``, ``student``,
+    ``accuracy``); missing values (NaN, NA) become None, numpy scalars
+    become Python ints, floats and bools.
+    """
+    out = []
+    for row in df.to_dict(orient="records"):
+        clean = {}
+        for key, value in row.items():
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                clean[str(key)] = None
+            else:
+                clean[str(key)] = value.item() if hasattr(value, "item") else value
+        out.append(clean)
+    return out
+
+
+def _fmt_rank(value: Any) -> str:
+    return "—" if pd.isna(value) else str(int(value))
+
+
+def _fmt_accuracy(accuracy: Any, std: Any) -> str:
+    if pd.isna(accuracy):
+        return "—"
+    return f"{accuracy:.1%}" + ("" if pd.isna(std) else f" ± {std:.1%}")
+
+
+def _fmt_params(value: Any) -> str:
+    return "—" if pd.isna(value) else f"{int(value):,}"
+
+
+def _fmt_seconds(value: Any) -> str:
+    return "—" if pd.isna(value) else f"{value:.3g} s"
+
+
+def _display_rows(df: pd.DataFrame) -> list[tuple[str, ...]]:
+    return [
+        (
+            _fmt_rank(row.rank), str(row.student), _fmt_accuracy(row.accuracy, row.accuracy_std),
+            _fmt_params(row.n_params), _fmt_seconds(row.train_time_s), str(row.status), str(row.note),
+        )  # fmt: skip
+        for row in df.itertuples(index=False)
+    ]
+
+
+_HEADERS = ("Rank", "Student", "Accuracy", "Parameters", "Train time / fold", "Status", "Note")
+
+
+def render_table(df: pd.DataFrame, *, title: str | None = None) -> Table:
+    """The board as a rich Table for the terminal. Student ids are shown literally (no markup)."""
+    table = Table(title=title)
+    for header in _HEADERS:
+        justify = "right" if header in ("Rank", "Accuracy", "Parameters", "Train time / fold") else "left"
+        table.add_column(header, justify=justify)
+    for cells, row in zip(_display_rows(df), df.itertuples(index=False), strict=True):
+        style = None if not pd.isna(row.rank) else "dim"
+        table.add_row(*(Text(c) for c in cells), style=style)
+    return table
+
+
+def _plot_png(df: pd.DataFrame, metric: str) -> bytes | None:
+    """Accuracy ± std per student (board order, top first) as PNG bytes; None if nothing to plot."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
+
+    shown = df[df["accuracy"].notna()]
+    if shown.empty:
+        return None
+    fig = Figure(figsize=(7.5, 1.2 + 0.3 * len(shown)), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ys = list(range(len(shown)))[::-1]
+    ranked = shown["rank"].notna().to_numpy()
+    std = shown["accuracy_std"].fillna(0.0).to_numpy()
+    acc = shown["accuracy"].to_numpy()
+    for mask, color, marker, label in ((ranked, "tab:blue", "o", "ranked"), (~ranked, "tab:red", "x", "not ranked")):
+        if mask.any():
+            ax.errorbar(
+                acc[mask], [y for y, m in zip(ys, mask, strict=True) if m], xerr=std[mask],
+                fmt=marker, color=color, capsize=3, label=label,
+            )  # fmt: skip
+    ax.set_yticks(ys, labels=[str(s) for s in shown["student"]], parse_math=False)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(f"{metric} (error bars: ± std over folds)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    return buf.getvalue()
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin-top: 1em; }
+th, td { padding: 0.3em 0.8em; border-bottom: 1px solid #ddd; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.unranked { color: #888; }
+img { max-width: 100%; }
+"""
+
+
+def write_html(df: pd.DataFrame, path: str | Path, *, title: str = "Leaderboard") -> Path:
+    """Write the board as one self-contained HTML page: a plot and the ranked table.
+
+    The plot (accuracy with ± std error bars per student, submissions with an
+    accuracy only) is an embedded base64 PNG drawn with matplotlib's Agg
+    canvas; the page loads nothing from elsewhere and has no JavaScript.
+    Student ids, notes and the title are HTML-escaped. Returns the path.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    path = Path(path)
+    png = _plot_png(df, str(df.attrs.get("metric", "accuracy")))
+    numeric = {0, 2, 3, 4}
+    body = []
+    for cells, rank in zip(_display_rows(df), df["rank"], strict=True):
+        tds = "".join(
+            f'<td class="num">{html.escape(c)}</td>' if i in numeric else f"<td>{html.escape(c)}</td>"
+            for i, c in enumerate(cells)
+        )
+        row_class = "" if not pd.isna(rank) else ' class="unranked"'
+        body.append(f"<tr{row_class}>{tds}</tr>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in _HEADERS)
+    figure = (
+        f'<img alt="accuracy per student" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+        if png
+        else "<p>No accuracies to plot.</p>"
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>{html.escape(title)}</h1>
+{figure}
+<table>
+<thead><tr>{head}</tr></thead>
+<tbody>
+{chr(10).join(body)}
+</tbody>
+</table>
+</body>
+</html>
+"""
+    path.write_text(page, encoding="utf-8")
+    return path
