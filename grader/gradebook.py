@@ -76,7 +76,7 @@ def _course_gradebook(results: list[SubmissionResult]) -> pd.DataFrame:
     df = pd.DataFrame.from_dict(scores, orient="index", columns=columns, dtype=float)
     df = df.reindex(columns=columns).sort_index()
     df.index.name = "student"
-    df["total"] = df[columns].sum(axis=1, min_count=0).round(6)
+    df["total"] = df[columns].sum(axis=1).round(6)
     max_total = round(sum(max_points.values()), 6)
     df["max_total"] = max_total
     df.columns.name = None

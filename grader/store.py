@@ -237,9 +237,7 @@ class ResultStore:
                 "SELECT id FROM submissions WHERE assignment = ? AND student = ?",
                 (result.assignment, result.student),
             ).fetchone()
-            if old is not None:
-                conn.execute("DELETE FROM tests WHERE submission_id = ?", old)
-                conn.execute("DELETE FROM metrics WHERE submission_id = ?", old)
+            if old is not None:  # its tests and metrics go with it (ON DELETE CASCADE)
                 conn.execute("DELETE FROM submissions WHERE id = ?", old)
             cur = conn.execute(
                 f"INSERT INTO submissions ({', '.join(_SUBMISSION_COLUMNS)}) VALUES ({placeholders})",

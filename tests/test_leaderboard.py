@@ -142,12 +142,13 @@ def test_render_table_shows_ids_literally(store: ResultStore):
 
 def test_write_html_is_self_contained(board_store: ResultStore, tmp_path: Path):
     save(board_store, "<b>x</b> & $y$", metrics(0.5))
+    save(board_store, "$^$", metrics(0.4))  # not valid mathtext: must be drawn literally
     df = leaderboard(board_store, LAB)
     path = write_html(df, tmp_path / "board.html", title="Iris <MLP>")
     page = path.read_text(encoding="utf-8")
     for student in ["alice", "bob", "carol", "cheat", "dan", "erin", "ann"]:
         assert f"<td>{student}</td>" in page
-    assert "&lt;b&gt;x&lt;/b&gt; &amp; $y$" in page and "<b>x</b>" not in page
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; $y$" in page and "<b>x</b>" not in page and "<td>$^$</td>" in page
     assert "<title>Iris &lt;MLP&gt;</title>" in page
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(images) == 1 and base64.b64decode(images[0]).startswith(PNG_MAGIC)
