@@ -183,8 +183,13 @@ def test_reader_sees_writes_of_another_connection(tmp_path: Path):
         assert reader.get("hw1", "s4") == make_result(student="s4")
 
 
-def test_one_store_shared_between_threads(store: ResultStore):
+@pytest.mark.parametrize("shared", [True, False], ids=["one-handle", "handle-per-thread"])
+def test_concurrent_writers(tmp_path: Path, shared: bool):
+    db = tmp_path / "grades.db"
+    stores = [ResultStore.open(db)] if shared else [ResultStore.open(db) for _ in range(4)]
+
     def grade(worker: int) -> None:
+        store = stores[worker % len(stores)]
         for i in range(10):
             store.save(make_result(student=f"w{worker}-{i}"))
             store.results("hw1")
@@ -194,7 +199,9 @@ def test_one_store_shared_between_threads(store: ResultStore):
         t.start()
     for t in threads:
         t.join()
-    assert len(store.results("hw1")) == 40
+    assert len(stores[0].results("hw1")) == 40
+    for s in stores:
+        s.close()
 
 
 def _text_file(p: Path) -> None:
