@@ -1,0 +1,573 @@
+"""The trusted side of the worker channel: calls into the student's code.
+
+:class:`RemoteSession` owns one submission's worker: it starts it, loads the
+notebook or module, restarts it after a timeout or crash (a few times), and
+enforces the time limits. :class:`SubmissionProxy` (the ``submission`` test
+fixture) and :class:`RemoteObject` turn attribute access, calls and operators
+into requests. Replies are decoded by :mod:`grader.worker.wire`, which builds
+only plain data; anything else stays in the worker behind a handle.
+
+Every failure in the worker surfaces in the test as a subclass of
+:class:`RemoteError` (an ``AssertionError``, so pytest reports it as a failed
+test, not an error in the test).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .config import Limits
+from .sandbox.base import WorkerProcess
+from .worker import wire
+
+HELLO_TIMEOUT = 60.0
+MAX_TEXT = 4000
+
+
+class RemoteError(AssertionError):
+    """Something went wrong in the student's worker; the message says what."""
+
+
+class StudentError(RemoteError):
+    """The student's code raised an exception.
+
+    Attributes:
+        exc_type: the exception's class name, e.g. ``"ValueError"``.
+        exc_message: its message.
+        student_traceback: the traceback lines in the student's code.
+    """
+
+    def __init__(self, what: str, info: dict) -> None:
+        self.exc_type = _text(info.get("type"), 200)
+        self.exc_message = _text(info.get("message"))
+        self.student_traceback = _text(info.get("traceback"))
+        self.where = _text(info.get("where"), 500)
+        where = f" at {self.where}" if self.where else ""
+        super().__init__(f"{what} raised {self.exc_type}: {self.exc_message}{where}")
+
+
+class MissingName(RemoteError):
+    """The submission does not define a name a test needs."""
+
+
+class CallTimeout(RemoteError):
+    """The student's code did not return within its time limit."""
+
+
+class WorkerCrashed(RemoteError):
+    """The worker process died, or cannot be used any more."""
+
+
+class ProtocolViolation(WorkerCrashed):
+    """The worker sent data that breaks the protocol (garbage, too large)."""
+
+
+def _text(value: Any, cap: int = MAX_TEXT) -> str:
+    s = value if isinstance(value, str) else ("" if value is None else repr(value))
+    return s if len(s) <= cap else s[:cap] + "..."
+
+
+def describe_exit(status: int | None) -> str:
+    """A human description of a worker's exit status."""
+    if status is None:
+        return "stopped responding"
+    if status < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        hint = {"SIGSEGV": " (segmentation fault)", "SIGKILL": " (killed: memory or CPU limit?)",
+                "SIGXCPU": " (CPU time limit)", "SIGABRT": " (aborted)", "SIGBUS": " (bus error)",
+                "SIGXFSZ": " (file size limit)"}.get(name, "")
+        return f"was killed by {name}{hint}"
+    return f"exited with status {status}"
+
+
+@dataclass
+class Event:
+    """Something that happened to the worker: ``kind`` is ``timeout`` or ``crashed``."""
+
+    kind: str
+    message: str
+
+
+class Channel:
+    """Framed, deadline-bounded request/reply I/O with one worker process."""
+
+    def __init__(self, proc: WorkerProcess, session: RemoteSession, generation: int) -> None:
+        self.proc = proc
+        self.session = session
+        self.generation = generation
+        os.set_blocking(proc.to_worker, False)
+
+    # -- raw I/O with a deadline ------------------------------------------------
+    def _write(self, pieces: list, deadline: float) -> None:
+        for piece in pieces:
+            mv = memoryview(piece).cast("B")
+            while mv:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                _, ready, _ = select.select([], [self.proc.to_worker], [], left)
+                if ready:
+                    try:
+                        mv = mv[os.write(self.proc.to_worker, mv):]
+                    except BrokenPipeError:
+                        raise EOFError from None
+
+    def _read_exact(self, n: int, deadline: float) -> bytearray:
+        buf = bytearray(n)
+        view = memoryview(buf)
+        got = 0
+        while got < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([self.proc.from_worker], [], [], min(left, 1.0))
+            if not ready:
+                continue
+            k = os.readv(self.proc.from_worker, [view[got:]])
+            if k == 0:
+                raise EOFError
+            got += k
+        return buf
+
+    def read_message(self, deadline: float) -> Any:
+        n = wire.frame_length(bytes(self._read_exact(wire.PREFIX_SIZE, deadline)))
+        if n > self.session.max_message_bytes:
+            raise wire.WireError(f"the worker sent a message of {n} bytes (limit {self.session.max_message_bytes})")
+        payload = self._read_exact(n, deadline)
+        return wire.decode_payload(payload, self._from_handle)
+
+    def send(self, message: Any, deadline: float) -> None:
+        pieces = wire.encode_message(message, self._to_handle, self.session.max_message_bytes)
+        self._write(pieces, deadline)
+
+    # -- handles ----------------------------------------------------------------
+    def _to_handle(self, value: Any) -> dict:
+        if isinstance(value, RemoteObject):
+            if value._generation != self.generation:
+                raise WorkerCrashed(f"{value!r} belonged to a worker that is gone (it was restarted)")
+            return {"$h": value._id}
+        if callable(value):
+            return {"$k": self.session.register_callback(value)}
+        raise TypeError(f"cannot send a {type(value).__qualname__} to the student's worker "
+                        "(only plain data, numpy arrays, torch tensors and remote objects cross)")
+
+    def _from_handle(self, tag: str, hid: int, type_name: str) -> Any:
+        if tag != "$h":
+            raise wire.WireError("the worker sent a trusted-callable handle")
+        return RemoteObject(self.session, self.generation, hid, type_name)
+
+
+class RemoteSession:
+    """One submission's worker, across restarts.
+
+    Args:
+        start_worker: starts a fresh worker process (the backend and the
+            submission's working directory are bound in by the caller).
+        load_request: the ``load`` message for the notebook or module, or
+            None to skip loading (a bare worker, used in tests).
+        limits: time limits (seconds) and the restart budget.
+        what: how to name the submission in messages.
+
+    Attributes:
+        events: timeouts and crashes so far, in order.
+        load_report: the first load's reply (``{"cells": [...]}``), or None.
+        dead_reason: why no further calls can run, or None.
+        peak_memory_bytes, cpu_time_s: worker statistics summed over restarts (cpu)
+            or maximised (memory).
+    """
+
+    max_message_bytes = wire.MAX_MESSAGE_BYTES
+
+    def __init__(self, start_worker: Callable[[], WorkerProcess], load_request: dict | None,
+                 limits: Limits, what: str = "the submission") -> None:
+        self.start_worker = start_worker
+        self.load_request = load_request
+        self.limits = limits
+        self.what = what
+        self.deadline = time.monotonic() + limits.total_timeout
+        self.events: list[Event] = []
+        self.load_report: dict | None = None
+        self.dead_reason: str | None = None
+        self.dead_kind = "crashed"
+        self.channel: Channel | None = None
+        self.generation = 0
+        self.restarts_left = limits.restarts
+        self.call_timeout = limits.call_timeout
+        self.peak_memory_bytes = 0
+        self.cpu_time_s = 0.0
+        self._worker_cpu = 0.0
+        self.outputs: list[str] = []
+        self._callbacks: dict[int, Callable] = {}
+        self._release: list[int] = []
+        self._root_cache: dict[str, Any] = {}
+
+    # -- lifecycle --------------------------------------------------------------
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def register_callback(self, fn: Callable) -> int:
+        hid = len(self._callbacks) + 1
+        self._callbacks[hid] = fn
+        return hid
+
+    def release(self, generation: int, hid: int) -> None:
+        if generation == self.generation:
+            self._release.append(hid)
+
+    def start(self) -> None:
+        """Start (or restart) the worker and load the submission.
+
+        Raises:
+            CallTimeout, WorkerCrashed: if that fails; the session is then dead.
+        """
+        if self.dead_reason:
+            raise self._dead_error()
+        first = self.generation == 0
+        self.generation += 1
+        self._root_cache.clear()
+        self._release.clear()
+        proc = self.start_worker()
+        self.channel = Channel(proc, self, self.generation)
+        try:
+            hello = self._exchange(None, min(HELLO_TIMEOUT, max(self.remaining(), 0.1)), "starting the worker")
+            if not isinstance(hello, dict) or "hello" not in hello:
+                raise self._violation("the worker did not greet")
+            if self.load_request is not None:
+                timeout = min(self.limits.load_timeout, self.remaining())
+                report = self.request(self.load_request, timeout=timeout, what=f"loading {self.what}",
+                                      _starting=True)
+                if first:
+                    self.load_report = report
+        except (CallTimeout, WorkerCrashed) as exc:
+            self.dead_reason = str(exc)
+            self.dead_kind = "timeout" if isinstance(exc, CallTimeout) else "crashed"
+            raise
+        except StudentError as exc:  # the loader itself failed: nothing can run
+            self._fail("crashed", f"loading {self.what} failed: {exc.exc_type}: {exc.exc_message}")
+            self.dead_reason = self.events[-1].message
+            raise WorkerCrashed(self.dead_reason) from None
+
+    def ensure(self) -> None:
+        """Make sure a worker is running: start it, or restart it if the budget allows.
+
+        Raises:
+            CallTimeout, WorkerCrashed: if no worker can run any more.
+        """
+        if self.dead_reason:
+            raise self._dead_error()
+        if self.channel is None:
+            if self.generation > 0:
+                if self.restarts_left <= 0:
+                    self.dead_reason = f"{self.what}'s worker failed too often (no restarts left)"
+                    raise self._dead_error()
+                self.restarts_left -= 1
+            self.start()
+
+    def _dead_error(self) -> RemoteError:
+        cls = CallTimeout if self.dead_kind == "timeout" else WorkerCrashed
+        return cls(f"not run: {self.dead_reason}")
+
+    def _stop_worker(self) -> None:
+        if self.channel is not None:
+            proc = self.channel.proc
+            proc.close()
+            self.outputs.append(proc.output.text())
+            self.peak_memory_bytes = max(self.peak_memory_bytes, proc.rusage_maxrss)
+            self.cpu_time_s += max(self._worker_cpu, proc.rusage_cpu)
+            self._worker_cpu = 0.0
+            self.channel = None
+
+    def close(self) -> None:
+        """Shut the worker down (politely, then by force) and collect its statistics."""
+        if self.channel is not None and self.channel.proc.poll() is None:
+            try:
+                self.channel.send({"op": "shutdown"}, time.monotonic() + 1.0)
+                self.channel.proc.wait(1.0)
+            except (OSError, EOFError, TimeoutError, wire.WireError):
+                pass
+        self._stop_worker()
+
+    @property
+    def output(self) -> str:
+        return "\n".join(o for o in self.outputs if o)
+
+    # -- requests ---------------------------------------------------------------
+    def _violation(self, message: str) -> ProtocolViolation:
+        self._fail("crashed", f"{self.what}'s worker broke the protocol: {message}")
+        return ProtocolViolation(self.events[-1].message)
+
+    def _fail(self, kind: str, message: str) -> None:
+        self.events.append(Event(kind, message))
+        self._stop_worker()
+
+    def _exchange(self, message: Any, timeout: float, what: str) -> Any:
+        """Send ``message`` (None: send nothing) and return the next reply, serving callbacks."""
+        assert self.channel is not None
+        channel = self.channel
+        deadline = time.monotonic() + timeout
+        try:
+            if message is not None:
+                channel.send(message, deadline)
+            while True:
+                reply = channel.read_message(deadline)
+                if isinstance(reply, dict) and "callback" in reply:
+                    channel.send(self._serve_callback(reply["callback"]), deadline)
+                    continue
+                return reply
+        except TimeoutError:
+            self._fail("timeout", f"{what} did not finish within {timeout:.3g} s")
+            raise CallTimeout(self.events[-1].message) from None
+        except (EOFError, OSError):
+            proc = channel.proc
+            proc.wait(2.0)
+            self._fail("crashed", f"the worker {describe_exit(proc.exit_status)} during {what}")
+            raise WorkerCrashed(self.events[-1].message) from None
+        except wire.WireError as exc:
+            raise self._violation(str(exc)) from None
+
+    def _serve_callback(self, cb: Any) -> dict:
+        if not isinstance(cb, dict) or cb.get("id") not in self._callbacks:
+            return {"callback_error": "unknown callback"}
+        try:
+            result = self._callbacks[cb["id"]](*cb.get("args", ()), **cb.get("kwargs", {}))
+            return {"callback_result": result}
+        except Exception as exc:  # the trusted function failed on the student's input
+            return {"callback_error": f"{type(exc).__name__}: {exc}"[:MAX_TEXT]}
+
+    def request(self, message: dict, *, timeout: float | None = None, what: str = "the call",
+                _starting: bool = False) -> Any:
+        """Send one request and return the decoded result.
+
+        Args:
+            message: ``{"op": ..., ...}`` (see :mod:`grader.worker.server`).
+            timeout: seconds; default the per-call limit, never past the total limit.
+            what: how to name the call in messages, e.g. ``"sigmoid(...)"``.
+
+        Raises:
+            StudentError: the student's code raised.
+            CallTimeout: the call ran out of time (the worker is killed).
+            WorkerCrashed: the worker died, broke the protocol, or cannot restart.
+        """
+        if not _starting:
+            self.ensure()
+        left = self.remaining()
+        if left <= 0:
+            self.dead_reason = f"{self.what} used up its total time limit of {self.limits.total_timeout:g} s"
+            self.dead_kind = "timeout"
+            self._fail("timeout", self.dead_reason)
+            raise self._dead_error()
+        timeout = min(timeout if timeout is not None else self.call_timeout, left)
+        if self._release:
+            message = {**message, "rel": self._release}
+            self._release = []
+        reply = self._exchange(message, timeout, what)
+        if not isinstance(reply, dict) or not ({"ok", "error"} & set(reply)):
+            raise self._violation("a reply without a result")
+        stats = reply.get("stats")
+        if isinstance(stats, dict):
+            rss, cpu = stats.get("maxrss"), stats.get("cpu")
+            if type(rss) is int:
+                self.peak_memory_bytes = max(self.peak_memory_bytes, rss)
+            if type(cpu) is float:
+                self._worker_cpu = cpu
+        if "error" in reply:
+            info = reply["error"] if isinstance(reply["error"], dict) else {"message": _text(reply["error"])}
+            raise StudentError(what, info)
+        return reply["ok"]
+
+    # -- root names -------------------------------------------------------------
+    def root_attr(self, name: str) -> Any:
+        if name in self._root_cache and self._root_cache[name][0] == self.generation:
+            return self._root_cache[name][1]
+        try:
+            value = self.request({"op": "getattr", "obj": None, "name": name}, what=f"looking up `{name}`")
+        except StudentError as exc:
+            if exc.exc_type == "AttributeError":
+                raise MissingName(f"{self.what} does not define `{name}`") from None
+            raise
+        self._root_cache[name] = (self.generation, value)
+        return value
+
+
+def _args_text(args: tuple, kwargs: dict) -> str:
+    return "..." if args or kwargs else ""
+
+
+class RemoteObject:
+    """A student object that stays in the worker (a function, a ``Value``, a model).
+
+    Attribute access, calls, item access, ``len``, iteration and arithmetic
+    run in the worker and return plain data or further remote objects.
+    Comparisons and ``repr`` are local: a remote object never decides a test.
+    """
+
+    __slots__ = ("_session", "_generation", "_id", "_type_name", "_label", "__weakref__")
+
+    def __init__(self, session: RemoteSession, generation: int, hid: int, type_name: str, label: str = "") -> None:
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_generation", generation)
+        object.__setattr__(self, "_id", hid)
+        object.__setattr__(self, "_type_name", type_name)
+        object.__setattr__(self, "_label", label)
+
+    def __repr__(self) -> str:
+        return f"<remote {self._type_name}{' ' + self._label if self._label else ''}>"
+
+    def _req(self, message: dict, what: str) -> Any:
+        self._session.ensure()
+        if self._generation != self._session.generation:
+            if self._label and self._session.generation > 0 and "." not in self._label:
+                fresh = self._session.root_attr(self._label)  # a top-level name: look it up again
+                if isinstance(fresh, RemoteObject):
+                    message = {**message, "obj": fresh}
+                    return self._session.request(message, what=what)
+            raise WorkerCrashed(f"{self!r} belonged to a worker that is gone (it was restarted)")
+        return self._session.request(message, what=what)
+
+    def _name(self) -> str:
+        return self._label or self._type_name
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # never probe the worker for protocols (__array__, ...)
+        return self._req({"op": "getattr", "obj": self, "name": name}, f"{self._name()}.{name}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._req({"op": "setattr", "obj": self, "name": name, "value": value}, f"setting {self._name()}.{name}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._req({"op": "call", "obj": self, "args": list(args), "kwargs": kwargs},
+                         f"{self._name()}({_args_text(args, kwargs)})")
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._req({"op": "getitem", "obj": self, "key": key}, f"{self._name()}[...]")
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._req({"op": "setitem", "obj": self, "key": key, "value": value}, f"{self._name()}[...] = ...")
+
+    def __len__(self) -> int:
+        n = self._req({"op": "len", "obj": self}, f"len({self._name()})")
+        if type(n) is not int or n < 0:
+            raise StudentError(f"len({self._name()})", {"type": "TypeError", "message": "len() is not an int"})
+        return n
+
+    def __iter__(self):
+        it = self._req({"op": "iter", "obj": self}, f"iter({self._name()})")
+        while True:
+            step = it._req({"op": "next", "obj": it}, f"next(iter({self._name()}))")
+            if not isinstance(step, dict) or "stop" in step:
+                return
+            yield step.get("value")
+
+    def __del__(self) -> None:
+        try:
+            self._session.release(self._generation, self._id)
+        except Exception:
+            pass
+
+    def _binop(self, name: str, a: Any, b: Any) -> Any:
+        return self._req({"op": "binop", "name": name, "a": a, "b": b}, f"{self._name()} {name}")
+
+    def __add__(self, o): return self._binop("add", self, o)
+    def __radd__(self, o): return self._binop("add", o, self)
+    def __sub__(self, o): return self._binop("sub", self, o)
+    def __rsub__(self, o): return self._binop("sub", o, self)
+    def __mul__(self, o): return self._binop("mul", self, o)
+    def __rmul__(self, o): return self._binop("mul", o, self)
+    def __truediv__(self, o): return self._binop("truediv", self, o)
+    def __rtruediv__(self, o): return self._binop("truediv", o, self)
+    def __floordiv__(self, o): return self._binop("floordiv", self, o)
+    def __rfloordiv__(self, o): return self._binop("floordiv", o, self)
+    def __mod__(self, o): return self._binop("mod", self, o)
+    def __rmod__(self, o): return self._binop("mod", o, self)
+    def __pow__(self, o): return self._binop("pow", self, o)
+    def __rpow__(self, o): return self._binop("pow", o, self)
+    def __matmul__(self, o): return self._binop("matmul", self, o)
+    def __rmatmul__(self, o): return self._binop("matmul", o, self)
+
+    def __neg__(self): return self._req({"op": "unop", "name": "neg", "a": self}, f"-{self._name()}")
+    def __pos__(self): return self._req({"op": "unop", "name": "pos", "a": self}, f"+{self._name()}")
+    def __abs__(self): return self._req({"op": "unop", "name": "abs", "a": self}, f"abs({self._name()})")
+
+
+class SubmissionProxy:
+    """The ``submission`` fixture: the student's namespace, seen through the worker.
+
+    ``submission.sigmoid`` looks up ``sigmoid`` in the student's notebook or
+    module; calling it runs it in the worker. A name the submission does not
+    define raises :class:`MissingName`.
+    """
+
+    def __init__(self, session: RemoteSession) -> None:
+        object.__setattr__(self, "_session", session)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        value = self._session.root_attr(name)
+        if isinstance(value, RemoteObject):
+            object.__setattr__(value, "_label", name)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("the submission proxy is read-only")
+
+    def __repr__(self) -> str:
+        return f"<submission {self._session.what}>"
+
+
+def _session_of(obj: Any) -> RemoteSession:
+    if isinstance(obj, SubmissionProxy):
+        return object.__getattribute__(obj, "_session")
+    if isinstance(obj, RemoteObject):
+        return obj._session
+    raise TypeError(f"expected the submission proxy or a remote object, got {type(obj).__qualname__}")
+
+
+def seed(submission: SubmissionProxy | RemoteObject, value: int) -> None:
+    """Seed ``random``, ``numpy.random`` and (if imported) ``torch`` in the worker."""
+    _session_of(submission).request({"op": "seed", "seed": int(value)}, what="seeding the worker")
+
+
+def describe_module(obj: RemoteObject) -> dict:
+    """Facts about a remote ``torch.nn.Module``.
+
+    Returns:
+        ``{"type": str, "n_params": int, "linear": [(in, out), ...], "modules": [str, ...]}``.
+        The facts are reported by the worker, so a hostile submission could
+        misreport them; they decide architecture rules, never accuracy.
+
+    Raises:
+        StudentError: if the object is not a torch module.
+    """
+    if not isinstance(obj, RemoteObject):
+        raise StudentError("describe_module", {"type": "TypeError",
+                                               "message": f"expected a torch.nn.Module, got {type(obj).__name__}"})
+    info = obj._req({"op": "describe_module", "obj": obj}, f"inspecting {obj._name()}")
+    if not isinstance(info, dict):
+        raise ProtocolViolation("describe_module returned no dict")
+    linear = info.get("linear", [])
+    info["linear"] = [tuple(x) for x in linear] if isinstance(linear, list) else []
+    return info
+
+
+def type_name(obj: Any) -> str:
+    """The qualified type name of a remote object (or of a local value)."""
+    if isinstance(obj, RemoteObject):
+        return obj._type_name
+    return type(obj).__qualname__
+
+
+def remote_repr(obj: RemoteObject) -> str:
+    """The student object's own ``repr`` (capped), fetched from the worker."""
+    text = obj._req({"op": "repr", "obj": obj}, f"repr({obj._name()})")
+    return _text(text, 2000)

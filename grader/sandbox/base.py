@@ -1,0 +1,259 @@
+"""What every sandbox backend provides: start a worker process, kill it, clean up.
+
+A backend turns a :class:`WorkerSpec` (a private working directory that
+already holds the student's files, plus limits) into a running
+:class:`WorkerProcess`: the worker from :mod:`grader.worker`, reading requests
+on one pipe and writing replies on another, its stdout/stderr drained into a
+capped buffer. The trusted side talks to it only through those pipes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Limits
+
+WORKER_PACKAGE = "grader_worker"
+WORKER_SOURCE = Path(__file__).resolve().parent.parent / "worker"
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What one worker gets.
+
+    Attributes:
+        workdir: host directory holding the student's files; the worker's cwd
+            and the only place it can write (besides a private /tmp).
+        limits: resource limits (see :class:`grader.config.Limits`).
+        slot: index of the parallel grading slot (0..jobs-1); isolated
+            backends give each slot its own unprivileged uid.
+    """
+
+    workdir: Path
+    limits: Limits = field(default_factory=Limits)
+    slot: int = 0
+
+
+class OutputBuffer:
+    """Keeps the first and last ``cap`` bytes of a stream; drops the middle.
+
+    Args:
+        cap: bytes kept at each end.
+    """
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+        self.lock = threading.Lock()
+
+    def feed(self, data: bytes) -> None:
+        with self.lock:
+            room = self.cap - len(self.head)
+            if room > 0:
+                self.head += data[:room]
+                data = data[room:]
+            if data:
+                self.tail += data
+                if len(self.tail) > self.cap:
+                    cut = len(self.tail) - self.cap
+                    self.dropped += cut
+                    del self.tail[:cut]
+
+    def text(self) -> str:
+        with self.lock:
+            middle = f"\n[... {self.dropped} bytes of output dropped ...]\n" if self.dropped else ""
+            return (bytes(self.head).decode("utf-8", "replace") + middle
+                    + bytes(self.tail).decode("utf-8", "replace"))
+
+
+def _drain(fd: int, sink: OutputBuffer) -> None:
+    try:
+        while True:
+            data = os.read(fd, 65536)
+            if not data:
+                break
+            sink.feed(data)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class WorkerProcess:
+    """A running worker: its pipes, its process, and its captured output.
+
+    Attributes:
+        to_worker, from_worker: file descriptors of the request and reply pipes.
+        output: the captured stdout/stderr (:class:`OutputBuffer`).
+        started: ``time.monotonic()`` when it was started.
+    """
+
+    def __init__(self, popen: subprocess.Popen, to_worker: int, from_worker: int,
+                 output: OutputBuffer, backend: Backend, spec: WorkerSpec, drain: threading.Thread) -> None:
+        self.popen = popen
+        self.to_worker = to_worker
+        self.from_worker = from_worker
+        self.output = output
+        self.backend = backend
+        self.spec = spec
+        self.drain = drain
+        self.started = time.monotonic()
+        self.rusage_maxrss = 0
+        self.rusage_cpu = 0.0
+        self.exit_status: int | None = None
+        self._closed = False
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def poll(self) -> int | None:
+        """The exit status (negative: killed by that signal), or None if it still runs."""
+        if self.exit_status is None:
+            try:
+                pid, status, ru = os.wait4(self.popen.pid, os.WNOHANG)
+            except ChildProcessError:
+                return self.popen.returncode
+            if pid:
+                self._reaped(status, ru)
+        return self.exit_status
+
+    def _reaped(self, status: int, ru) -> None:
+        self.exit_status = os.waitstatus_to_exitcode(status)
+        self.popen.returncode = self.exit_status
+        self.rusage_maxrss = ru.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+        self.rusage_cpu = ru.ru_utime + ru.ru_stime
+
+    def wait(self, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return self.exit_status
+
+    def kill(self) -> None:
+        """Kill the worker and everything it started. Idempotent."""
+        if self.poll() is None:
+            self.backend.kill(self)
+            if self.wait(5.0) is None:
+                try:
+                    self.popen.kill()
+                except ProcessLookupError:
+                    pass
+                self.wait(5.0)
+
+    def close(self) -> None:
+        """Kill (if needed), release the pipes, and let the backend clean up."""
+        if self._closed:
+            return
+        self._closed = True
+        self.kill()
+        for fd in (self.to_worker, self.from_worker):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.drain.join(timeout=2.0)
+        self.backend.cleanup(self)
+
+
+class Backend(ABC):
+    """A way to run workers. Subclasses set ``name`` and ``isolated``."""
+
+    name = "abstract"
+    isolated = False
+
+    def __init__(self) -> None:
+        self._lib: Path | None = None
+
+    @classmethod
+    def available(cls) -> bool:
+        return True
+
+    def worker_lib(self) -> Path:
+        """A directory holding a copy of the worker package as ``grader_worker``
+        (world-readable), made once per backend instance."""
+        if self._lib is None:
+            lib = Path(tempfile.mkdtemp(prefix="grader-lib-"))
+            os.chmod(lib, 0o755)
+            dest = lib / WORKER_PACKAGE
+            shutil.copytree(WORKER_SOURCE, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            for p in [dest, *dest.rglob("*")]:
+                os.chmod(p, 0o755 if p.is_dir() else 0o644)
+            self._lib = lib
+        return self._lib
+
+    def close(self) -> None:
+        if self._lib is not None:
+            shutil.rmtree(self._lib, ignore_errors=True)
+            self._lib = None
+
+    def prepare_workdir(self, spec: WorkerSpec) -> None:
+        """Make ``spec.workdir`` usable by the worker (ownership, modes)."""
+
+    @abstractmethod
+    def command(self, spec: WorkerSpec, fds: tuple[int, int]) -> tuple[list[str], dict[str, str], Path | None]:
+        """The command line, environment and cwd that start a worker."""
+
+    def kill(self, proc: WorkerProcess) -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def cleanup(self, proc: WorkerProcess) -> None:
+        """Called after the worker is gone: remove anything it left behind."""
+
+    def start(self, spec: WorkerSpec) -> WorkerProcess:
+        """Start a worker for ``spec``.
+
+        Raises:
+            OSError: if the process cannot be started.
+        """
+        self.prepare_workdir(spec)
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        out_r, out_w = os.pipe()
+        argv, env, cwd = self.command(spec, (req_r, rep_w))
+        try:
+            popen = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, env=env, cwd=cwd,
+                pass_fds=(req_r, rep_w), start_new_session=True, close_fds=True,
+            )
+        finally:
+            for fd in (req_r, rep_w, out_w):
+                os.close(fd)
+        output = OutputBuffer(spec.limits.output // 2)
+        drain = threading.Thread(target=_drain, args=(out_r, output), daemon=True)
+        drain.start()
+        return WorkerProcess(popen, req_w, rep_r, output, self, spec, drain)
+
+
+def thread_env(limits: Limits) -> dict[str, str]:
+    """Environment variables that pin every numeric library to the slot's CPU share."""
+    n = str(max(1, limits.threads))
+    return {k: n for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                           "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
+
+
+def rlimits(limits: Limits) -> dict[str, int]:
+    """The rlimits a worker applies to itself (bytes, seconds, counts)."""
+    return {
+        "as": limits.memory,
+        "cpu": int(limits.total_timeout) + 5,
+        "fsize": limits.disk,
+        "nofile": limits.open_files,
+        "nproc": limits.processes,
+        "core": 0,
+    }

@@ -1,0 +1,177 @@
+"""The bubblewrap backend: the default on Linux.
+
+Each worker runs in its own PID, network, IPC and UTS namespaces, sees a
+read-only view of the system (``/usr`` and the Python installation only; no
+``/home``, no ``/root``, nothing of the course), writes only to its private
+working directory and a private ``/tmp``, and is killed with its whole
+process tree when the grader kills bwrap (``--die-with-parent`` and the PID
+namespace make that hold even for ``setsid`` daemons).
+
+Started as root (the instructor's grading machine, CI), bwrap keeps only
+CAP_SETUID/CAP_SETGID for ``setpriv`` to drop to an unprivileged uid of the
+worker's slot (``60000 + slot``), with every capability and
+``no-new-privs`` dropped; ``prlimit`` then sets the rlimits, which the worker
+also re-applies. Each slot having its own uid makes ``RLIMIT_NPROC`` and the
+clean-up of leftover processes per slot. Started as an ordinary user (a
+student's ``grader check``), bwrap uses a user namespace instead.
+
+See ``../shared/notes/sandbox-facts.md`` for the measurements behind this.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+import sysconfig
+from pathlib import Path
+
+from .base import Backend, WorkerProcess, WorkerSpec, rlimits
+from .plain import BOOTSTRAP, worker_env
+
+SANDBOX_HOME = "/home/student"
+SANDBOX_LIB = "/opt/grader"
+BASE_UID = 60000
+SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+             "/etc/alternatives", "/etc/fonts", "/etc/mime.types")
+
+
+def _inside(path: Path, parent: Path) -> bool:
+    return path == parent or parent in path.parents
+
+
+class BwrapBackend(Backend):
+    """Runs each worker under bubblewrap.
+
+    Args:
+        hide: host paths that must stay invisible even if they lie inside a
+            directory the sandbox needs (e.g. a course folder inside the
+            Python prefix). The course root is always passed here.
+    """
+
+    name = "bwrap"
+    isolated = True
+
+    def __init__(self, hide: list[Path] | tuple[Path, ...] = ()) -> None:
+        super().__init__()
+        self.hide = [Path(p).resolve() for p in hide]
+        self.as_root = os.geteuid() == 0
+
+    @classmethod
+    def available(cls) -> bool:
+        return sys.platform.startswith("linux") and shutil.which("bwrap") is not None
+
+    def uid(self, slot: int) -> int:
+        return BASE_UID + slot
+
+    def prepare_workdir(self, spec: WorkerSpec) -> None:
+        if self.as_root:
+            uid = self.uid(spec.slot)
+            for p in [spec.workdir, *spec.workdir.rglob("*")]:
+                os.lchown(p, uid, uid)
+            os.chmod(spec.workdir, 0o700)
+
+    def python_dirs(self) -> list[Path]:
+        """Host directories the worker's Python needs, read-only."""
+        dirs = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix),
+                Path(os.path.realpath(sys.executable)).parent.parent}
+        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+            path = sysconfig.get_paths().get(key)
+            if path:
+                dirs.add(Path(path))
+        return sorted({d.resolve() for d in dirs if d.exists()}, key=lambda p: len(p.parts))
+
+    def mount_args(self, spec: WorkerSpec) -> list[str]:
+        args = ["--ro-bind", "/usr", "/usr"]
+        for d in SYSTEM_DIRS:
+            if os.path.islink(d):
+                args += ["--symlink", os.readlink(d), d]
+            elif os.path.isdir(d):
+                args += ["--ro-bind", d, d]
+        for f in ETC_FILES:
+            args += ["--ro-bind-try", f, f]
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--perms", "1777", "--size", str(spec.limits.disk), "--tmpfs", "/tmp",
+                 "--perms", "1777", "--size", str(spec.limits.disk), "--tmpfs", "/dev/shm"]
+        bound: list[Path] = [Path("/usr")]
+        masked: list[Path] = []
+        made: set[Path] = set()
+        for d in self.python_dirs():
+            if any(_inside(d, b) for b in bound) and not any(_inside(d, m) for m in masked):
+                continue  # already visible
+            for parent in reversed(d.parents):
+                if parent == Path("/") or parent in made:
+                    continue
+                visible = any(_inside(parent, b) for b in bound) and not any(_inside(parent, m) for m in masked)
+                if not visible:
+                    args += ["--perms", "0755", "--dir", str(parent)]
+                    made.add(parent)
+            args += ["--ro-bind", str(d), str(d)]
+            bound.append(d)
+            for h in self.hide:
+                if _inside(h, d) and h != d:
+                    args += ["--tmpfs", str(h)]
+                    masked.append(h)
+        # bwrap creates missing parents as 0700: make them reachable for the worker's uid
+        args += ["--perms", "0755", "--dir", str(Path(SANDBOX_LIB).parent),
+                 "--perms", "0755", "--dir", str(Path(SANDBOX_HOME).parent)]
+        args += ["--ro-bind", str(self.worker_lib()), SANDBOX_LIB,
+                 "--bind", str(spec.workdir), SANDBOX_HOME, "--chdir", SANDBOX_HOME]
+        return args
+
+    def command(self, spec: WorkerSpec, fds: tuple[int, int]):
+        env = worker_env(spec.limits, SANDBOX_HOME, "/tmp")
+        limits = rlimits(spec.limits)
+        if not self.as_root:
+            limits.pop("nproc")  # would count all of the user's own processes
+        argv = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox",
+                *self.mount_args(spec), "--clearenv"]
+        for key, value in env.items():
+            argv += ["--setenv", key, value]
+        inner: list[str] = []
+        if self.as_root:
+            uid = str(self.uid(spec.slot))
+            argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+            inner += ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                      "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+        else:
+            argv += ["--unshare-user"]
+        prlimit = shutil.which("prlimit")
+        if prlimit:
+            names = {"as": "--as", "cpu": "--cpu", "fsize": "--fsize", "nofile": "--nofile",
+                     "nproc": "--nproc", "core": "--core"}
+            inner += [prlimit] + [f"{names[k]}={v}" for k, v in limits.items()] + ["--"]
+        python = sys.executable
+        inner += [python, "-I", "-c", BOOTSTRAP.format(lib=SANDBOX_LIB), str(fds[0]), str(fds[1]),
+                  json.dumps(limits)]
+        return argv + ["--", *inner], None, None
+
+    def kill(self, proc: WorkerProcess) -> None:
+        # bwrap runs as the grader's own user: killing it takes down the PID
+        # namespace, and with it every process the submission started.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._kill_uid(proc.spec.slot)
+
+    def cleanup(self, proc: WorkerProcess) -> None:
+        self._kill_uid(proc.spec.slot)
+
+    def _kill_uid(self, slot: int) -> None:
+        """Kill any process left running under the slot's uid (root only)."""
+        if not self.as_root:
+            return
+        uid = self.uid(slot)
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    os.kill(int(entry), signal.SIGKILL)
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                pass

@@ -1,0 +1,285 @@
+"""The worker: the process, inside the sandbox, that runs the student's code.
+
+It reads requests from one pipe and writes replies to another (file
+descriptors given on the command line); stdout and stderr belong to the
+student's prints. Every reply is plain data (see :mod:`.wire`); objects that
+are not plain data stay here in a handle table and are named by id.
+
+Started as::
+
+    python -I -c "import sys; sys.path[:0]=[LIB]; from grader_worker.server import main; main()" IN_FD OUT_FD LIMITS_JSON
+
+Nothing here is trusted by the grader: student code runs in this process and
+could change any of it. The trusted side relies only on the sandbox and on
+decoding plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import os
+import random
+import resource
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from . import loader, wire
+
+MAX_REPR = 2000
+
+_BINOPS = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
+    "floordiv": operator.floordiv, "mod": operator.mod, "pow": operator.pow, "matmul": operator.matmul,
+    "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+}
+_UNOPS = {"neg": operator.neg, "pos": operator.pos, "abs": operator.abs}
+
+_RLIMITS = {
+    "as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE,
+    "nofile": resource.RLIMIT_NOFILE, "nproc": getattr(resource, "RLIMIT_NPROC", None),
+    "core": resource.RLIMIT_CORE,
+}
+
+
+class _Stop(Exception):
+    pass
+
+
+class Worker:
+    def __init__(self, fd_in: int, fd_out: int) -> None:
+        self.fd_in = fd_in
+        self.fd_out = fd_out
+        self.objects: dict[int, Any] = {}
+        self.next_id = 1
+        self.root: Any = None
+
+    # ----------------------------------------------------------------- handles
+    def _to_handle(self, value: Any) -> dict:
+        hid = self.next_id
+        self.next_id += 1
+        self.objects[hid] = value
+        return {"$h": hid, "ty": wire._type_name(value)}
+
+    def _from_handle(self, tag: str, hid: int, ty: str) -> Any:
+        if tag == "$k":
+            return _TrustedCallable(self, hid)
+        try:
+            return self.objects[hid]
+        except KeyError:
+            raise wire.WireError(f"unknown handle {hid}") from None
+
+    def _obj(self, ref: Any) -> Any:
+        return self.root if ref is None else ref
+
+    # ----------------------------------------------------------------- I/O
+    def send(self, message: Any) -> None:
+        try:
+            pieces = wire.encode_message(message, self._to_handle)
+        except wire.WireError as exc:
+            pieces = wire.encode_message({"error": {"type": "ResultNotSendable", "message": str(exc),
+                                                    "traceback": "", "where": ""}})
+        wire.write_frame(self.fd_out, pieces)
+
+    def receive(self) -> Any:
+        payload = wire.read_frame(self.fd_in)
+        return wire.decode_payload(payload, self._from_handle, torch_arrays=True)
+
+    def serve(self) -> None:
+        self.send({"hello": {"pid": os.getpid(), "python": sys.version.split()[0], "numpy": np.__version__}})
+        while True:
+            try:
+                request = self.receive()
+            except EOFError:
+                return
+            if isinstance(request, dict):
+                for hid in request.pop("rel", ()):
+                    self.objects.pop(hid, None)
+            try:
+                reply = {"ok": self.dispatch(request)}
+            except _Stop:
+                return
+            except BaseException as exc:  # student code may raise anything, SystemExit included
+                reply = {"error": loader.format_exception(exc)}
+            reply["stats"] = _stats()
+            self.send(reply)
+
+    # ----------------------------------------------------------------- operations
+    def dispatch(self, req: dict) -> Any:
+        op = req["op"]
+        if op == "call":
+            return self._obj(req["obj"])(*req.get("args", ()), **req.get("kwargs", {}))
+        if op == "callmethod":
+            return getattr(self._obj(req["obj"]), req["name"])(*req.get("args", ()), **req.get("kwargs", {}))
+        if op == "getattr":
+            return getattr(self._obj(req["obj"]), req["name"])
+        if op == "hasattr":
+            return hasattr(self._obj(req["obj"]), req["name"])
+        if op == "setattr":
+            setattr(self._obj(req["obj"]), req["name"], req["value"])
+            return None
+        if op == "getitem":
+            return self._obj(req["obj"])[req["key"]]
+        if op == "setitem":
+            self._obj(req["obj"])[req["key"]] = req["value"]
+            return None
+        if op == "binop":
+            return _BINOPS[req["name"]](req["a"], req["b"])
+        if op == "unop":
+            return _UNOPS[req["name"]](req["a"])
+        if op == "len":
+            return len(self._obj(req["obj"]))
+        if op == "iter":
+            return _Iterator(iter(self._obj(req["obj"])))
+        if op == "next":
+            try:
+                return {"value": next(self._obj(req["obj"]).it)}
+            except StopIteration:
+                return {"stop": True}
+        if op == "repr":
+            return _safe_repr(self._obj(req["obj"]))
+        if op == "type_name":
+            return wire._type_name(self._obj(req["obj"]))
+        if op == "dir":
+            return sorted(n for n in dir(self._obj(req["obj"])) if not n.startswith("__"))[:500]
+        if op == "release":
+            for hid in req["ids"]:
+                self.objects.pop(hid, None)
+            return None
+        if op == "load":
+            return self._load(req)
+        if op == "seed":
+            return _seed(int(req["seed"]))
+        if op == "describe_module":
+            return describe_module(self._obj(req["obj"]))
+        if op == "shutdown":
+            raise _Stop()
+        raise ValueError(f"unknown operation {op!r}")
+
+    def _load(self, req: dict) -> dict:
+        sys.path.insert(0, os.getcwd())
+        start = time.perf_counter()
+        if req["kind"] == "notebook":
+            module, cells = loader.run_notebook(req["cells"], req.get("cell_timeout"))
+        else:
+            module, cells = loader.run_module(req["path"], req["name"], req.get("cell_timeout"))
+        self.root = module
+        _apply_threads()
+        return {"cells": cells, "seconds": time.perf_counter() - start}
+
+
+class _Iterator:
+    """Wraps a student iterator so it always travels as a handle."""
+
+    def __init__(self, it: Any) -> None:
+        self.it = it
+
+
+class _TrustedCallable:
+    """A callable the trusted side passed in: calling it asks the trusted side.
+
+    Arguments and the result cross as plain data, like everything else.
+    """
+
+    def __init__(self, worker: Worker, hid: int) -> None:
+        self.worker = worker
+        self.hid = hid
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.worker.send({"callback": {"id": self.hid, "args": list(args), "kwargs": kwargs}})
+        while True:
+            msg = self.worker.receive()
+            if "callback_result" in msg:
+                return msg["callback_result"]
+            if "callback_error" in msg:
+                raise RuntimeError(msg["callback_error"])
+            # a nested request from the trusted side while it serves the callback
+            try:
+                reply = {"ok": self.worker.dispatch(msg)}
+            except BaseException as exc:
+                reply = {"error": loader.format_exception(exc)}
+            self.worker.send(reply)
+
+
+def _safe_repr(obj: Any) -> str:
+    try:
+        r = repr(obj)
+    except BaseException as exc:
+        r = f"<repr raised {type(exc).__name__}>"
+    return r if len(r) <= MAX_REPR else r[:MAX_REPR] + "..."
+
+
+def _stats() -> dict:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: KiB on Linux, bytes on macOS
+    return {"maxrss": max(me.ru_maxrss, kids.ru_maxrss) * scale,
+            "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}
+
+
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
+    return None
+
+
+def _apply_threads() -> None:
+    """Keep torch at the slot's CPU share even if the student changed it."""
+    torch = sys.modules.get("torch")
+    threads = int(os.environ.get("OMP_NUM_THREADS", "1") or 1)
+    if torch is not None:
+        try:
+            torch.set_num_threads(threads)
+        except Exception:
+            pass
+
+
+def describe_module(obj: Any) -> dict:
+    """Facts about a ``torch.nn.Module``: its type, parameter count and Linear layers.
+
+    Returns:
+        ``{"type": str, "n_params": int, "linear": [[in, out], ...], "modules": [str, ...]}``
+        (``linear`` in registration order).
+
+    Raises:
+        TypeError: if ``obj`` is not a torch module.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None or not isinstance(obj, torch.nn.Module):
+        raise TypeError(f"expected a torch.nn.Module, got {wire._type_name(obj)}")
+    linear = [[m.in_features, m.out_features] for m in obj.modules() if isinstance(m, torch.nn.Linear)]
+    return {
+        "type": wire._type_name(obj),
+        "n_params": int(sum(p.numel() for p in obj.parameters())),
+        "linear": linear,
+        "modules": [wire._type_name(m) for m in obj.modules()][:500],
+    }
+
+
+def _apply_limits(limits: dict) -> None:
+    for key, value in limits.items():
+        which = _RLIMITS.get(key)
+        if which is None or value is None:
+            continue
+        try:
+            soft, hard = resource.getrlimit(which)
+            value = int(value) if hard == resource.RLIM_INFINITY else min(int(value), hard)
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    fd_in, fd_out = int(argv[0]), int(argv[1])
+    _apply_limits(json.loads(argv[2]) if len(argv) > 2 else {})
+    sys.dont_write_bytecode = True
+    os.set_inheritable(fd_in, False)
+    os.set_inheritable(fd_out, False)
+    Worker(fd_in, fd_out).serve()
