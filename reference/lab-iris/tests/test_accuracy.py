@@ -1,0 +1,96 @@
+"""Hidden test, question "accuracy" (40 points): cross-validated held-out accuracy.
+
+The grader re-trains the submission itself: repeated stratified 5-fold
+cross-validation, 2 repeats (10 trainings on 120 flowers, each scored on the
+other 30). Before each fold the worker is seeded (``grader.remote.seed``), so a
+grading run is reproducible. Only the training labels enter the sandbox; the
+worker sends back logits and the accuracy is computed here.
+
+The species are recoded in every fold (code ``c`` becomes ``(c + shift) % 3``,
+shift 1 or 2, the same for the training and the held-out labels). A network
+that learns from the labels it is given does exactly as well under any coding;
+one that ignores them and answers from a copy of the public data set scores 0.
+
+Points: 40 if the mean accuracy over the 10 folds is at least 0.90 (the
+reference MLP reaches about 0.97, a logistic regression about 0.96; a network
+on unscaled features trained too briefly about 0.6-0.8).
+
+Also checked (failing them fails the test): ``build_model`` returns a new
+network each time (not the one trained in the previous fold), and
+``train_model`` returns a network of the same architecture.
+
+Metrics recorded for the leaderboard: ``accuracy_mean``, ``accuracy_std``
+(population std over the folds), ``n_params`` and ``train_time_s`` (median
+seconds of one ``train_model`` call, measured here around the call).
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from grader.crossval import accuracy, load_iris_csv, repeated_stratified_kfold
+from grader.remote import describe_module, seed
+
+pytestmark = pytest.mark.question("accuracy")
+
+DATA = Path(__file__).resolve().parents[3] / "assignments" / "lab-iris" / "data" / "iris.csv"
+N_SPLITS, N_REPEATS = 5, 2
+FOLD_SEED = 2024  # which flowers are held out in each fold
+WORKER_SEED = 1000  # fold k seeds the worker with WORKER_SEED + k
+MIN_ACCURACY = 0.90
+TRAIN_TIMEOUT_S = 30
+
+
+@pytest.mark.points(40)
+@pytest.mark.call_timeout(TRAIN_TIMEOUT_S)
+@pytest.mark.hint(
+    "Standardise the raw features (with statistics of the training data only), train long enough, "
+    "and check your accuracy with the notebook's cross-validation cell."
+)
+def test_cross_validated_accuracy(submission, record_metric):
+    X, y = load_iris_csv(DATA)
+    accuracies, seconds = [], []
+    previous = None  # (held-out features, logits) of the last trained network
+    for k, (train, test) in enumerate(repeated_stratified_kfold(y, N_SPLITS, N_REPEATS, FOLD_SEED)):
+        code = (y + 1 + k % 2) % 3  # the fold's recoding of the species
+        seed(submission, WORKER_SEED + k)
+        model = submission.build_model()
+        before = describe_module(model)
+        if k == 0:
+            record_metric("n_params", before["n_params"])
+        if previous is not None:
+            model.eval()
+            fresh = model(torch.from_numpy(previous[0]))
+            assert not (
+                isinstance(fresh, np.ndarray)
+                and fresh.shape == previous[1].shape
+                and np.allclose(fresh, previous[1], rtol=1e-6, atol=1e-7)
+            ), (
+                "build_model() returned the network trained in the previous fold: "
+                "it must build a new, untrained network on every call"
+            )
+            model.train()  # as build_model returned it
+        start = time.perf_counter()
+        model = submission.train_model(model, torch.from_numpy(X[train]), torch.from_numpy(code[train]))
+        seconds.append(time.perf_counter() - start)
+        after = describe_module(model)
+        assert after["linear"] == before["linear"], (
+            f"train_model must return the network it was given, trained: build_model's network has "
+            f"the nn.Linear layers {before['linear']}, the returned one {after['linear']}"
+        )
+        model.eval()
+        logits = model(torch.from_numpy(X[test]))
+        accuracies.append(accuracy(logits, code[test]))
+        previous = (X[test], logits)
+    mean = float(np.mean(accuracies))
+    record_metric("accuracy_mean", mean)
+    record_metric("accuracy_std", float(np.std(accuracies)))
+    record_metric("train_time_s", float(np.median(seconds)))
+    folds = ", ".join(f"{a:.2f}" for a in accuracies)
+    assert mean >= MIN_ACCURACY, (
+        f"mean held-out accuracy {mean:.3f} over {len(accuracies)} folds is below {MIN_ACCURACY} "
+        f"(folds: {folds})"
+    )
