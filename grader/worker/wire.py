@@ -141,7 +141,8 @@ class Encoder:
             arr, dt = arr.astype(np.float64), np.dtype(np.float64)
         if dt.kind == "c" and dt.itemsize not in (8, 16):
             arr, dt = arr.astype(np.complex128), np.dtype(np.complex128)
-        arr = np.ascontiguousarray(arr)
+        if not arr.flags.c_contiguous:  # (np.ascontiguousarray would turn a 0-d array into 1-d)
+            arr = arr.copy(order="C")
         node = {"$a": self._buffer(arr.data if arr.size else b""), "dt": dt.str, "sh": list(arr.shape)}
         if torch_tensor:
             node["tt"] = 1

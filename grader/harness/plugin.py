@@ -1,0 +1,177 @@
+"""The pytest plugin that grades: fixtures for test authors, and a test loop
+that runs every collected test once per submission.
+
+pytest collects the assignment's tests once. Then, instead of pytest's own
+loop, :meth:`GraderPlugin.pytest_runtestloop` takes submissions one at a time,
+starts their worker, and runs every item with ``runtestprotocol`` (the same
+re-run mechanism pytest-rerunfailures uses). The last item of a submission is
+run with ``nextitem=None``, which tears down every fixture, session-scoped ones
+included, so nothing leaks from one submission into the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+import numpy as np
+import pytest
+from _pytest.runner import runtestprotocol
+
+from . import scoring
+
+if TYPE_CHECKING:
+    from .session import GradingSession
+
+PLUGIN_KEY = pytest.StashKey["GraderPlugin"]()
+
+MARKERS = {
+    "points(n)": "the test's points, split across its parametrized cases (default 1)",
+    "question(name)": "the gradebook question this test belongs to (default: file name minus test_)",
+    "hint(text)": "a hint shown to the student when the test fails",
+    "call_timeout(seconds)": "time limit of each call into the student's code in this test",
+}
+
+
+class Context:
+    """What the fixtures see while one submission is graded."""
+
+    def __init__(self, proxy: Any, session: Any) -> None:
+        self.proxy = proxy
+        self.session = session
+        self.metrics: dict[str, float] = {}
+
+
+class GraderPlugin:
+    """Hooks that replace pytest's run loop with a loop over submissions.
+
+    Args:
+        grading: the :class:`~grader.harness.session.GradingSession` that owns
+            the backend, the reference module and the per-submission work.
+        submissions: iterator of submissions to grade.
+        on_result: called with each :class:`~grader.results.SubmissionResult`.
+    """
+
+    def __init__(self, grading: GradingSession, submissions: Iterator[Any], on_result: Callable[[Any], None]):
+        self.grading = grading
+        self.submissions = submissions
+        self.on_result = on_result
+        self.collect_errors: list[str] = []
+        self.specs: dict[str, scoring.TestSpec] = {}
+        self.items: list[pytest.Item] = []
+        self.context: Context | None = None
+        self.excinfos: dict[str, Any] = {}
+        self.current_spec: scoring.TestSpec | None = None
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[PLUGIN_KEY] = self
+        for marker, text in MARKERS.items():
+            config.addinivalue_line("markers", f"{marker}: {text}")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append(f"{report.nodeid or 'collection'}: {report.longreprtext[-3000:]}")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        try:
+            self.specs = scoring.make_specs(items, self.grading.hidden_dir, self.grading.public_dir)
+        except ValueError as exc:
+            self.collect_errors.append(str(exc))
+        self.items = list(items)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+        yield
+        if call.excinfo is not None:
+            self.excinfos[call.when] = call.excinfo
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if self.collect_errors:
+            return True
+        if not self.items:
+            self.collect_errors.append("no tests were collected for this assignment")
+            return True
+        for submission in self.submissions:
+            self.on_result(self.grading.grade_submission(submission, self))
+        return True
+
+    def run_items(self, context: Context) -> list:
+        """Run every collected item against the current submission, in order."""
+        self.context = context
+        results = []
+        try:
+            for i, item in enumerate(self.items):
+                spec = self.specs[item.nodeid]
+                self.current_spec = spec
+                context.session.call_timeout = spec.call_timeout or self.grading.config.limits.call_timeout
+                self.excinfos = {}
+                nextitem = self.items[i + 1] if i + 1 < len(self.items) else None
+                reports = runtestprotocol(item, nextitem=nextitem, log=False)
+                results.append(scoring.score(spec, reports, self.excinfos))
+        finally:
+            self.context = None
+            self.current_spec = None
+        return results
+
+
+def _plugin(request: pytest.FixtureRequest) -> GraderPlugin:
+    plugin = request.config.stash.get(PLUGIN_KEY, None)
+    if plugin is None or plugin.context is None:
+        raise RuntimeError("grader fixtures only work inside a grading session (grader check / grade)")
+    return plugin
+
+
+@pytest.fixture
+def submission(request: pytest.FixtureRequest) -> Any:
+    """Proxy to the student's notebook or module in the sandboxed worker."""
+    return _plugin(request).context.proxy
+
+
+@pytest.fixture
+def reference(request: pytest.FixtureRequest) -> Any:
+    """The reference solution module, imported in the trusted process."""
+    plugin = _plugin(request)
+    module = plugin.grading.reference_module()
+    if module is None:
+        pytest.fail("this test needs the reference solution, which this copy of the course does not have",
+                    pytrace=False)
+    return module
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    """A numpy Generator seeded from the assignment seed and the test's name:
+    every submission gets the same inputs."""
+    plugin = _plugin(request)
+    name = plugin.current_spec.name if plugin.current_spec else request.node.nodeid
+    digest = hashlib.sha256(f"{plugin.grading.config.seed}:{name}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+@pytest.fixture
+def record_metric(request: pytest.FixtureRequest) -> Callable[[str, float], None]:
+    """``record_metric(name, value)``: store a number with the submission's result.
+
+    Raises:
+        ValueError: if ``value`` is not a real number or ``name`` is empty.
+    """
+    plugin = _plugin(request)
+    metrics = plugin.context.metrics
+
+    def record(name: str, value: float) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError("a metric needs a non-empty name")
+        if isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, (int, float, np.integer, np.floating)):
+            raise ValueError(f"metric {name!r} must be a number, got {type(value).__qualname__}")
+        value = float(value)
+        if math.isinf(value):
+            raise ValueError(f"metric {name!r} is infinite")
+        metrics[name] = value
+
+    return record

@@ -1,0 +1,228 @@
+"""A grading session: one assignment's tests, collected once, run against a
+stream of submissions in this (trusted) process.
+
+For each submission: place its files in a fresh private directory, start a
+sandboxed worker there, load the notebook or module, run every test, stop the
+worker, wipe the directory, and return a :class:`SubmissionResult`. A
+submission that cannot be read, loaded or run still yields a result, with a
+status and a message: nothing a submission does stops the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Iterable
+
+import pytest
+
+from .. import __version__
+from ..config import AssignmentConfig
+from ..remote import RemoteError, RemoteSession, SubmissionProxy
+from ..results import SubmissionResult, SubmissionStatus, TestStatus
+from ..sandbox import Backend, WorkerSpec
+from ..submissions import Submission
+from . import plugin as plugin_module
+from . import scoring
+
+
+class HarnessError(Exception):
+    """The assignment's tests cannot run at all (a broken test file, no tests)."""
+
+
+def suite_hash(config: AssignmentConfig, include_hidden: bool) -> str:
+    """A hash of everything a grade depends on besides the submission: the
+    tests, the reference solution, the settings and the grader's version."""
+    h = hashlib.sha256(f"grader {__version__}\n".encode())
+    paths = [config.assignment_dir / "assignment.toml"]
+    dirs = [config.public_tests_dir] + ([config.hidden_tests_dir] if include_hidden else [])
+    for d in dirs:
+        if d.is_dir():
+            paths += sorted(p for p in d.rglob("*.py") if "__pycache__" not in p.parts)
+    if include_hidden and config.reference_path:
+        paths.append(config.reference_path)
+    paths += config.data_paths()
+    for p in paths:
+        if p.is_file():
+            h.update(str(p.relative_to(config.course.root) if config.course else p).encode() + b"\0")
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+class GradingSession:
+    """Grades submissions of one assignment with its public (and hidden) tests.
+
+    Args:
+        config: the assignment's settings.
+        backend: the sandbox backend that runs workers.
+        include_hidden: run ``reference/<hw>/tests`` too (``grade``); False
+            runs only the public tests (``check``).
+        slot: parallel slot index (isolated backends map it to a uid).
+        work_root: where private working directories are made (default: a
+            new temporary directory, removed by :meth:`close`).
+    """
+
+    def __init__(self, config: AssignmentConfig, backend: Backend, *, include_hidden: bool = True,
+                 slot: int = 0, work_root: Path | None = None) -> None:
+        self.config = config
+        self.backend = backend
+        self.include_hidden = include_hidden and config.hidden_tests_dir.is_dir()
+        self.slot = slot
+        self.public_dir = config.public_tests_dir.resolve() if config.public_tests_dir.is_dir() else None
+        self.hidden_dir = config.hidden_tests_dir.resolve() if self.include_hidden else None
+        self._own_root = work_root is None
+        self.work_root = Path(work_root or tempfile.mkdtemp(prefix="grader-work-"))
+        self.suite_hash = suite_hash(config, self.include_hidden)
+        self._reference: ModuleType | None = None
+        self._reference_loaded = False
+        self._count = 0
+
+    # ------------------------------------------------------------------ reference
+    def reference_module(self) -> ModuleType | None:
+        """The reference solution, imported once (None if this copy lacks it)."""
+        if not self._reference_loaded:
+            self._reference_loaded = True
+            path = self.config.reference_path
+            if path is not None:
+                name = f"grader_reference_{self.config.name.replace('-', '_')}"
+                spec = importlib.util.spec_from_file_location(name, path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                spec.loader.exec_module(module)
+                self._reference = module
+        return self._reference
+
+    # ------------------------------------------------------------------ running
+    def pytest_args(self) -> list[str]:
+        dirs = [str(d) for d in (self.public_dir, self.hidden_dir) if d is not None]
+        if not dirs:
+            raise HarnessError(f"assignment {self.config.name!r} has no tests folder")
+        ini = self.work_root / "pytest.ini"
+        ini.write_text("[pytest]\n")
+        root = self.config.course.root if self.config.course else self.work_root
+        return [*dirs, "-c", str(ini), "--rootdir", str(root), "-p", "no:cacheprovider",
+                "-p", "no:stepwise", "-p", "no:terminal", "--capture=sys",
+                "--import-mode=importlib", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+
+    def run(self, submissions: Iterable[Submission], on_result: Callable[[SubmissionResult], None]) -> None:
+        """Grade each submission in turn, calling ``on_result`` as each finishes.
+
+        Raises:
+            HarnessError: if the tests cannot be collected (before any grading).
+        """
+        plugin = plugin_module.GraderPlugin(self, iter(submissions), on_result)
+        pytest.main(self.pytest_args(), plugins=[plugin, plugin_module])
+        if plugin.collect_errors:
+            raise HarnessError("the assignment's tests could not be collected:\n" + "\n".join(plugin.collect_errors))
+
+    def grade(self, submissions: list[Submission]) -> list[SubmissionResult]:
+        """Grade a list of submissions and return their results in order."""
+        results: list[SubmissionResult] = []
+        self.run(submissions, results.append)
+        return results
+
+    def close(self) -> None:
+        if self._own_root:
+            shutil.rmtree(self.work_root, ignore_errors=True)
+
+    # ------------------------------------------------------------------ one submission
+    def grade_submission(self, sub: Submission, plugin: plugin_module.GraderPlugin) -> SubmissionResult:
+        """Grade one submission. Never raises: a failure of the grader itself
+        becomes an ``internal_error`` result."""
+        started = time.monotonic()
+        result = SubmissionResult(assignment=self.config.name, student=sub.student,
+                                  status=SubmissionStatus.GRADED, path=sub.main_name, sha256=sub.sha256,
+                                  suite_hash=self.suite_hash, backend=self.backend.name)
+        specs = [plugin.specs[item.nodeid] for item in plugin.items]
+        try:
+            if sub.problem:
+                result.status, result.message = SubmissionStatus.INVALID, sub.problem
+                result.tests = [scoring.not_run(s, TestStatus.ERROR, f"not run: {sub.problem}") for s in specs]
+            else:
+                self._run_worker(sub, plugin, specs, result)
+        except Exception as exc:  # a bug in the grader must not stop the batch
+            result.status = SubmissionStatus.INTERNAL_ERROR
+            result.message = f"the grader failed: {type(exc).__name__}: {exc}\n{traceback.format_exc()[-2000:]}"
+            result.tests = [scoring.not_run(s, TestStatus.ERROR, "not run: the grader failed") for s in specs]
+        result.wall_time_s = round(time.monotonic() - started, 6)
+        result.graded_at = datetime.now(UTC).isoformat(timespec="seconds")
+        return result
+
+    def _run_worker(self, sub: Submission, plugin: plugin_module.GraderPlugin, specs: list,
+                    result: SubmissionResult) -> None:
+        limits = self.config.limits
+        self._count += 1
+        workdir = self.work_root / f"s{self.slot}-{self._count}"
+        workdir.mkdir(parents=True)
+        try:
+            sub.write_to(workdir)
+            spec = WorkerSpec(workdir=workdir, limits=limits, slot=self.slot)
+            session = RemoteSession(lambda: self.backend.start(spec), sub.load_request(limits.cell_timeout),
+                                    limits, what=sub.main_name or sub.student)
+            try:
+                try:
+                    session.ensure()
+                except RemoteError as exc:
+                    status = TestStatus.TIMEOUT if session.dead_kind == "timeout" else TestStatus.CRASHED
+                    result.tests = [scoring.not_run(s, status, f"not run: {exc}") for s in specs]
+                else:
+                    syntax = _syntax_error(session.load_report)
+                    if syntax:
+                        result.status, result.message = SubmissionStatus.INVALID, syntax
+                        result.tests = [scoring.not_run(s, TestStatus.ERROR, f"not run: {syntax}") for s in specs]
+                        return
+                    context = plugin_module.Context(SubmissionProxy(session), session)
+                    result.tests = plugin.run_items(context)
+                    result.metrics = dict(context.metrics)
+            finally:
+                session.close()
+                result.output = session.output[: limits.output]
+                result.peak_memory_bytes = session.peak_memory_bytes or None
+                result.cpu_time_s = round(session.cpu_time_s, 6) if session.cpu_time_s else None
+            result.status = scoring.submission_status(session.events)
+            cells = _cell_problems(session.load_report, sub.kind)
+            if any(c["status"] == "timeout" for c in (session.load_report or {}).get("cells", [])) \
+                    and result.status is SubmissionStatus.GRADED:
+                result.status = SubmissionStatus.TIMEOUT
+            result.message = "; ".join([*cells, *(e.message for e in session.events)])[:4000]
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(workdir.parent / (workdir.name + "-tmp"), ignore_errors=True)
+
+
+def _cells(report: Any) -> list[dict]:
+    cells = report.get("cells") if isinstance(report, dict) else None
+    return [c for c in cells if isinstance(c, dict)] if isinstance(cells, list) else []
+
+
+def _syntax_error(report: Any) -> str | None:
+    for cell in _cells(report):
+        if cell.get("status") == "syntax_error":
+            err = cell.get("error") if isinstance(cell.get("error"), dict) else {}
+            return f"SyntaxError: {str(err.get('message', ''))[:500]}"
+    return None
+
+
+def _cell_problems(report: Any, kind: str) -> list[str]:
+    out = []
+    for cell in _cells(report):
+        status = cell.get("status")
+        if status not in ("error", "timeout"):
+            continue
+        err = cell.get("error") if isinstance(cell.get("error"), dict) else {}
+        label = f"cell {cell.get('index')}" if kind == "notebook" else "the module"
+        if status == "timeout":
+            out.append(f"{label} {err.get('message', 'timed out')}")
+        else:
+            where = f" ({err['where']})" if kind == "module" and err.get("where") else ""
+            out.append(f"{label} raised {str(err.get('type', 'an error'))[:100]}: "
+                       f"{str(err.get('message', ''))[:300]}{where}")
+    return out

@@ -1,0 +1,134 @@
+"""Where a notebook becomes code: read it with nbformat, keep its code cells,
+and turn IPython-only syntax into plain Python that does nothing harmful.
+
+This runs in the trusted process but never executes anything: it parses
+JSON and rewrites text. The cells then run in the sandboxed worker.
+
+IPython syntax is handled like this (shell commands never run):
+
+* ``!cmd`` and ``x = !cmd``: dropped (``x`` becomes an empty list);
+* line magics: ``%time``/``%timeit``/``%prun`` run their statement once; all
+  others (``%matplotlib``, ``%load_ext``, ``%pip``...) become ``pass``;
+* cell magics: ``%%time``/``%%timeit``/``%%capture``/``%%prun`` run the cell
+  body; ``%%writefile`` writes its file in the working directory; the rest
+  (``%%bash``, ``%%html``, ``%%javascript``...) are skipped;
+* ``obj?`` help lines: dropped.
+
+A cell that is valid Python is never rewritten.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+import nbformat
+
+RUN_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun", "memit", "debug"}
+RUN_LINE_MAGICS = {"time", "timeit", "prun", "memit"}
+
+
+class NotebookError(ValueError):
+    """The file is not a usable notebook; the message says why, for the student."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One code cell: its position among all cells of the notebook, and its source."""
+
+    index: int
+    source: str
+
+
+def read_notebook(text: str) -> list[Cell]:
+    """Parse notebook JSON and return its code cells, IPython syntax rewritten.
+
+    Args:
+        text: the notebook file's content, already decoded from UTF-8.
+
+    Raises:
+        NotebookError: invalid JSON, not a notebook, or no code cells.
+    """
+    if not text.strip():
+        raise NotebookError("the notebook file is empty")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except nbformat.reader.NotJSONError:
+        raise NotebookError("the notebook is not valid JSON (is the file truncated or corrupt?)") from None
+    except Exception as exc:  # nbformat raises many kinds on malformed documents
+        raise NotebookError(f"not a valid Jupyter notebook: {_short(exc)}") from None
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        raise NotebookError("not a valid Jupyter notebook: it has no cell list")
+    out = []
+    for i, cell in enumerate(cells):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(str(s) for s in source)
+        if not isinstance(source, str):
+            raise NotebookError(f"cell {i} has a source that is not text")
+        out.append(Cell(i, transform_ipython(source)))
+    if not any(c.source.strip() for c in out):
+        raise NotebookError("the notebook has no code cells")
+    return out
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+def transform_ipython(source: str) -> str:
+    """Rewrite IPython-only syntax in one cell into harmless Python (see module docs)."""
+    try:
+        ast.parse(source)
+        return source
+    except (SyntaxError, ValueError):
+        pass
+    except (MemoryError, RecursionError):
+        return source  # let the worker report it
+    lines = source.splitlines()
+    first = next((i for i, l in enumerate(lines) if l.strip()), None)
+    if first is not None and lines[first].lstrip().startswith("%%"):
+        return _cell_magic(lines[first].strip()[2:], lines[first + 1:])
+    return "\n".join(_line(l) for l in lines)
+
+
+def _cell_magic(header: str, body: list[str]) -> str:
+    name, _, args = header.partition(" ")
+    if name in RUN_BODY_CELL_MAGICS:
+        return transform_ipython("\n".join(body))
+    if name in ("writefile", "file"):
+        parts = args.split()
+        append = "-a" in parts or "--append" in parts
+        files = [p for p in parts if not p.startswith("-")]
+        if files:
+            text = "\n".join(body) + "\n"
+            return f"with open({files[0]!r}, {'a' if append else 'w'!r}, encoding='utf-8') as _f:\n    _f.write({text!r})\n"
+    return f"pass  # skipped cell magic %%{name}"
+
+
+_ASSIGN_SHELL = re.compile(r"^(\s*)([A-Za-z_][\w., ]*)=\s*!(.*)$")
+
+
+def _line(line: str) -> str:
+    stripped = line.lstrip()
+    indent = line[: len(line) - len(stripped)]
+    if stripped.startswith("!"):
+        return f"{indent}pass  # skipped shell command"
+    m = _ASSIGN_SHELL.match(line)
+    if m:
+        return f"{m.group(1)}{m.group(2).strip()} = []  # skipped shell command"
+    if stripped.startswith("%") and not stripped.startswith("%%"):
+        name, _, rest = stripped[1:].partition(" ")
+        if name in RUN_LINE_MAGICS and rest.strip():
+            # drop timeit options such as -n 10 -r 3
+            rest = re.sub(r"^(\s*-\w+(\s+\d+)?)*\s*", "", rest)
+            return f"{indent}{rest}"
+        return f"{indent}pass  # skipped %{name}"
+    if re.match(r"^[\w.\[\]'\"()]+\?\??\s*$", stripped):
+        return f"{indent}pass  # skipped help"
+    return line

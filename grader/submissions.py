@@ -1,0 +1,223 @@
+"""Finding submissions on disk and checking that they can be graded.
+
+Layout (see :mod:`grader.course`)::
+
+    submissions/<assignment>/<student>/<file>      a folder per student
+    submissions/<assignment>/<student>.ipynb       or a single file
+    submissions/<assignment>/<student>.py
+
+The student id is the folder name or the file stem. In a folder, the main
+file is the one named in the assignment's ``files`` (the first match in that
+order), or the only ``.ipynb``/``.py`` file; other regular files in the folder
+(helper modules, data) travel with it. Symbolic links are never followed: a
+link could point at the reference solution or another student's work.
+
+Problems become a :class:`Submission` with ``problem`` set, never an exception:
+no file, several candidates, a file too large, not UTF-8, an empty or corrupt
+notebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import AssignmentConfig
+from .notebook import Cell, NotebookError, read_notebook
+
+EXTENSIONS = (".ipynb", ".py")
+SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", ".git", ".DS_Store"}
+MAX_EXTRA_FILES = 200
+
+
+@dataclass
+class Submission:
+    """One student's submission, read and checked, ready for a worker.
+
+    Attributes:
+        student: the student id.
+        path: the main file (None if none was found).
+        files: ``{relative name: content}`` of every file to place in the
+            worker's directory, the main file included.
+        kind: ``"notebook"`` or ``"module"``.
+        cells: the notebook's code cells (notebooks only).
+        problem: why it cannot be graded, or None.
+        sha256: hash over the file names and contents (hex).
+    """
+
+    student: str
+    path: Path | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    kind: str = ""
+    cells: list[Cell] = field(default_factory=list)
+    problem: str | None = None
+    sha256: str = ""
+
+    @property
+    def main_name(self) -> str:
+        return self.path.name if self.path else ""
+
+    def load_request(self, cell_timeout: float | None) -> dict:
+        """The worker's ``load`` message for this submission."""
+        if self.kind == "notebook":
+            return {"op": "load", "kind": "notebook", "cell_timeout": cell_timeout,
+                    "cells": [{"index": c.index, "source": c.source} for c in self.cells]}
+        stem = Path(self.main_name).stem
+        name = stem if stem.isidentifier() else "submission"
+        return {"op": "load", "kind": "module", "path": self.main_name, "name": name, "cell_timeout": None}
+
+    def write_to(self, workdir: Path) -> None:
+        """Place the submission's files in ``workdir`` (which must exist)."""
+        for name, content in self.files.items():
+            dest = workdir / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(content)
+
+
+def _hash(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return h.hexdigest()
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _choose_main(folder: Path, config: AssignmentConfig) -> tuple[Path | None, str | None]:
+    entries = sorted(p for p in folder.iterdir() if p.name not in SKIP_NAMES and not p.name.startswith("."))
+    candidates = [p for p in entries if p.suffix in EXTENSIONS and _regular(p)]
+    for name in config.files:
+        match = [p for p in candidates if p.name == name]
+        if match:
+            return match[0], None
+    links = [p.name for p in entries if p.suffix in EXTENSIONS and p.is_symlink()]
+    notebooks = [p for p in candidates if p.suffix == ".ipynb"]
+    if len(notebooks) == 1:
+        return notebooks[0], None
+    if len(candidates) == 1 and not notebooks:
+        return candidates[0], None
+    expected = " or ".join(config.files)
+    if not candidates:
+        extra = f" (symbolic links are not accepted: {', '.join(links)})" if links else ""
+        return None, f"no notebook or .py file found; expected {expected}{extra}"
+    names = ", ".join(p.name for p in candidates)
+    return None, f"several candidate files ({names}); name the one to grade {expected}"
+
+
+def _extra_files(folder: Path, main: Path, limit: int) -> tuple[dict[str, bytes], str | None]:
+    files: dict[str, bytes] = {}
+    total = 0
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_NAMES and not d.startswith("."))
+        for name in sorted(names):
+            p = Path(root) / name
+            if p == main or name.startswith(".") or not _regular(p):
+                continue
+            size = p.stat().st_size
+            total += size
+            if total > limit or len(files) >= MAX_EXTRA_FILES:
+                return files, f"the submission folder holds too much (over {limit} bytes or {MAX_EXTRA_FILES} files)"
+            files[str(p.relative_to(folder))] = p.read_bytes()
+    return files, None
+
+
+def read_submission(student: str, main: Path | None, config: AssignmentConfig,
+                    folder: Path | None = None, problem: str | None = None) -> Submission:
+    """Read and check one submission. Never raises for a bad submission.
+
+    Args:
+        student: the student id.
+        main: the main file, or None when ``problem`` says why there is none.
+        config: the assignment's settings (accepted names, size limit).
+        folder: the student's folder, whose other files travel with the main file.
+    """
+    sub = Submission(student=student, path=main, problem=problem)
+    if main is None:
+        sub.problem = problem or "no submission file"
+        return sub
+    limit = config.limits.max_file_size
+    if not _regular(main):
+        sub.problem = f"{main.name} is not a regular file (symbolic links are not accepted)"
+        return sub
+    size = main.stat().st_size
+    if size > limit:
+        sub.problem = f"{main.name} is too large ({size} bytes; the limit is {limit})"
+        return sub
+    content = main.read_bytes()
+    sub.files = {main.name: content}
+    if folder is not None:
+        extra, too_much = _extra_files(folder, main, 4 * limit)
+        sub.files.update(extra)
+        if too_much:
+            sub.problem = too_much
+    for name in config.data:  # public data: the student's own copy never replaces the course's
+        data = config.assignment_dir / name
+        sub.files[name] = data.read_bytes()
+    sub.sha256 = _hash(sub.files)
+    if sub.problem:
+        return sub
+    if not content.strip():
+        sub.problem = f"{main.name} is empty"
+        return sub
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        sub.problem = f"{main.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        return sub
+    if main.suffix == ".ipynb":
+        sub.kind = "notebook"
+        try:
+            sub.cells = read_notebook(text)
+        except NotebookError as exc:
+            sub.problem = f"{main.name}: {exc}"
+    else:
+        sub.kind = "module"
+        if "\0" in text:
+            sub.problem = f"{main.name} contains NUL bytes: it is not Python source"
+    return sub
+
+
+def from_path(path: Path, config: AssignmentConfig, student: str | None = None) -> Submission:
+    """The submission at ``path``: a notebook, a module, or a student's folder."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        main, problem = _choose_main(path, config)
+        return read_submission(student or path.name, main, config, folder=path, problem=problem)
+    return read_submission(student or path.stem, path, config)
+
+
+def discover(folder: Path, config: AssignmentConfig) -> list[Submission]:
+    """Every submission in ``folder``, sorted by student id.
+
+    A student with both a folder and a file of the same id gets one
+    submission with a problem explaining the duplicate.
+
+    Raises:
+        FileNotFoundError: if ``folder`` does not exist.
+    """
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no submissions folder {folder}")
+    by_student: dict[str, list[Path]] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name in SKIP_NAMES or entry.name.startswith(".") or entry.name.lower().startswith("readme"):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            by_student.setdefault(entry.name, []).append(entry)
+        elif entry.suffix in EXTENSIONS:
+            by_student.setdefault(entry.stem, []).append(entry)
+    out = []
+    for student, paths in sorted(by_student.items()):
+        if len(paths) > 1:
+            names = ", ".join(p.name for p in paths)
+            out.append(Submission(student=student, problem=f"several submissions for one student: {names}"))
+        else:
+            out.append(from_path(paths[0], config, student))
+    return out
