@@ -18,19 +18,27 @@ pytestmark = pytest.mark.question("mlp")
 RTOL, ATOL = 1e-4, 1e-5
 
 
-def _params(rng, dims):
-    """[(W_1, b_1), ..., (W_L, b_L)] with W_i of shape (dims[i-1], dims[i]), scaled to keep |h| ~ 1."""
-    return [
+def _network(reference, rng, dims, n, activation="relu"):
+    """A batch x of shape (n, dims[0]) and params [(W_1, b_1), ..., (W_L, b_L)], W_i of shape
+    (dims[i-1], dims[i]), scaled to keep |h| ~ 1.
+
+    The output bias is shifted so that each logit column is centred on 0: every column
+    has negative entries, so an activation on the output layer always shows.
+    """
+    x = rng.normal(size=(n, dims[0]))
+    params = [
         (rng.normal(0.0, 1.0 / np.sqrt(d_in), size=(d_in, d_out)), rng.normal(0.0, 0.5, size=d_out))
         for d_in, d_out in zip(dims[:-1], dims[1:])
     ]
+    w_out, b_out = params[-1]
+    params[-1] = (w_out, b_out - reference.mlp_forward(x, params, activation=activation).mean(axis=0))
+    return x, params
 
 
 @pytest.mark.points(3)
 @pytest.mark.hint("With one layer, the MLP is just the output layer: x @ W + b, with no activation.")
 def test_single_layer(submission, reference, rng):
-    x = rng.normal(size=(6, 4))
-    params = _params(rng, [4, 5])
+    x, params = _network(reference, rng, [4, 5], 6)
     assert_close(
         submission.mlp_forward(x, params), reference.mlp_forward(x, params), rtol=RTOL, atol=ATOL, name="logits, one layer 4 -> 5"
     )
@@ -40,8 +48,7 @@ def test_single_layer(submission, reference, rng):
 @pytest.mark.hint("Hidden layers apply the activation (relu by default); the output layer is linear.")
 @pytest.mark.parametrize("dims", [[3, 8, 4], [5, 5, 5]], ids=lambda d: "-".join(map(str, d)))
 def test_two_layers(submission, reference, rng, dims):
-    x = rng.normal(size=(7, dims[0]))
-    params = _params(rng, dims)
+    x, params = _network(reference, rng, dims, 7)
     assert_close(
         submission.mlp_forward(x, params), reference.mlp_forward(x, params), rtol=RTOL, atol=ATOL, name=f"logits, layers {dims}"
     )
@@ -52,8 +59,7 @@ def test_two_layers(submission, reference, rng, dims):
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
 def test_hidden_activation(submission, reference, rng, activation):
     dims = [4, 6, 5, 3]
-    x = rng.normal(size=(8, dims[0]))
-    params = _params(rng, dims)
+    x, params = _network(reference, rng, dims, 8, activation)
     assert_close(
         submission.mlp_forward(x, params, activation=activation),
         reference.mlp_forward(x, params, activation=activation),
@@ -67,8 +73,7 @@ def test_hidden_activation(submission, reference, rng, activation):
 @pytest.mark.hint("Apply every (W, b) in params, in order; x of shape (N, d_0) gives logits of shape (N, d_L).")
 @pytest.mark.parametrize("dims", [[6, 8, 5, 7, 3], [5, 5, 5, 5, 5, 1]], ids=lambda d: "-".join(map(str, d)))
 def test_deep(submission, reference, rng, dims):
-    x = rng.normal(size=(9, dims[0]))
-    params = _params(rng, dims)
+    x, params = _network(reference, rng, dims, 9)
     assert_close(
         submission.mlp_forward(x, params), reference.mlp_forward(x, params), rtol=RTOL, atol=ATOL, name=f"logits, layers {dims}"
     )
