@@ -281,7 +281,6 @@ class RemoteSession:
             proc = self.channel.proc
             proc.close()
             self.outputs.append(proc.output.text())
-            self.peak_memory_bytes = max(self.peak_memory_bytes, proc.rusage_maxrss)
             self.cpu_time_s += max(self._worker_cpu, proc.rusage_cpu)
             self._worker_cpu = 0.0
             self.channel = None

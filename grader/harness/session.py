@@ -84,6 +84,7 @@ class GradingSession:
         self._reference: ModuleType | None = None
         self._reference_loaded = False
         self._count = 0
+        self.public_fixture_users: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ reference
     def reference_module(self) -> ModuleType | None:
@@ -120,6 +121,11 @@ class GradingSession:
         """
         plugin = plugin_module.GraderPlugin(self, iter(submissions), on_result)
         pytest.main(self.pytest_args(), plugins=[plugin, plugin_module])
+        for item in plugin.items:
+            spec = plugin.specs.get(item.nodeid)
+            if spec is not None and spec.visibility.value == "public":
+                for name in getattr(item, "fixturenames", ()):
+                    self.public_fixture_users.setdefault(name, []).append(spec.name)
         if plugin.collect_errors:
             raise HarnessError("the assignment's tests could not be collected:\n" + "\n".join(plugin.collect_errors))
 

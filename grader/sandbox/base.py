@@ -110,7 +110,6 @@ class WorkerProcess:
         self.spec = spec
         self.drain = drain
         self.started = time.monotonic()
-        self.rusage_maxrss = 0
         self.rusage_cpu = 0.0
         self.exit_status: int | None = None
         self._closed = False
@@ -133,7 +132,6 @@ class WorkerProcess:
     def _reaped(self, status: int, ru) -> None:
         self.exit_status = os.waitstatus_to_exitcode(status)
         self.popen.returncode = self.exit_status
-        self.rusage_maxrss = ru.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
         self.rusage_cpu = ru.ru_utime + ru.ru_stime
 
     def wait(self, timeout: float) -> int | None:

@@ -212,12 +212,24 @@ def _safe_repr(obj: Any) -> str:
     return r if len(r) <= MAX_REPR else r[:MAX_REPR] + "..."
 
 
+def _peak_rss() -> int:
+    """Peak resident memory of this process in bytes (VmHWM; ru_maxrss on Linux
+    would include the memory of the process that forked us before exec)."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
 def _stats() -> dict:
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: KiB on Linux, bytes on macOS
-    return {"maxrss": max(me.ru_maxrss, kids.ru_maxrss) * scale,
-            "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}
+    return {"maxrss": _peak_rss(), "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}
 
 
 def _seed(seed: int) -> None:

@@ -1,0 +1,78 @@
+"""``grader check``: a student runs the public tests on their own work.
+
+It needs only the public part of the course (``assignments/``), so it works in
+a student's copy without ``reference/``. The student's code still runs in a
+separate worker process (sandboxed where bubblewrap exists); the tests run here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import AssignmentConfig, load_assignment
+from .course import Course, CourseError
+from .results import SubmissionResult
+from .sandbox import make_backend
+from .submissions import from_path
+
+
+def find_course(assignment: str, start: Path) -> Course:
+    """The nearest folder at or above ``start`` that holds ``assignments/<assignment>/``.
+
+    Raises:
+        CourseError: if there is none.
+    """
+    for folder in [start, *start.parents]:
+        if (folder / "assignments" / assignment / "assignment.toml").is_file():
+            return Course(folder)
+    raise CourseError(f"no course folder with assignments/{assignment}/ at or above {start} "
+                      "(run from your course folder or pass --course DIR)")
+
+
+def default_path(config: AssignmentConfig, cwd: Path) -> Path:
+    """The assignment's file in ``cwd`` (the first accepted name that exists).
+
+    Raises:
+        CourseError: if none of the accepted names exists there.
+    """
+    for name in config.files:
+        if (cwd / name).is_file():
+            return cwd / name
+    raise CourseError(f"no {' or '.join(config.files)} in {cwd}: pass the path of your notebook or module")
+
+
+def main(assignment: str, path: str | Path | None = None, *, course: str | Path | None = None,
+         backend: str = "auto") -> SubmissionResult:
+    """Run the public tests of ``assignment`` on one notebook, module or folder.
+
+    Args:
+        path: the student's file or folder (default: the assignment's file in
+            the current directory).
+        course: the course root (default: found at or above the current directory).
+        backend: ``auto`` (bubblewrap where installed, else a plain subprocess).
+
+    Raises:
+        grader.course.CourseError: no course, unknown assignment, or no file to check.
+        grader.harness.session.HarnessError: the public tests cannot be collected.
+    """
+    from .harness.session import GradingSession
+
+    cwd = Path.cwd()
+    course_obj = Course.at(course) if course else find_course(assignment, cwd)
+    config = load_assignment(course_obj, assignment)
+    target = Path(path) if path else default_path(config, cwd)
+    if not target.exists():
+        raise CourseError(f"{target} does not exist")
+    sub = from_path(target.resolve(), config)
+    backend_obj = make_backend(backend, hide=[course_obj.root])
+    session = GradingSession(config, backend_obj, include_hidden=False)
+    try:
+        [result] = session.grade([sub])
+    finally:
+        session.close()
+        backend_obj.close()
+    return result
+
+
+def all_passed(result: SubmissionResult) -> bool:
+    return bool(result.tests) and all(t.passed for t in result.tests)

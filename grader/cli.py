@@ -1,0 +1,245 @@
+"""The ``grader`` command line: a thin shell over the ``main`` functions of
+:mod:`grader.check`, :mod:`grader.grade`, :mod:`grader.validate` and the
+store's readers. Output goes through :mod:`grader.console`.
+
+Exit codes: 0 success; 1 ``check`` found failing tests or ``validate`` found
+problems; 2 bad input or setup (unknown assignment, no sandbox, broken tests).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from . import __version__, console
+from .console import Abort
+
+BACKENDS = click.Choice(["auto", "bwrap", "subprocess"])
+
+
+def course_option(f: Any) -> Any:
+    return click.option("--course", "course", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Course root: the folder holding assignments/ (default: current directory).")(f)
+
+
+def db_option(f: Any) -> Any:
+    return click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="Results store (default: grades.db in the course root).")(f)
+
+
+def _course(ctx: click.Context, course: Path | None) -> Path | None:
+    return course or ctx.obj.get("course")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grader")
+@course_option
+@click.pass_context
+def cli(ctx: click.Context, course: Path | None) -> None:
+    """Sandboxed autograder for neural-network courses."""
+    ctx.ensure_object(dict)
+    ctx.obj["course"] = course
+
+
+@cli.command()
+@click.argument("assignment")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@course_option
+@click.option("--backend", type=BACKENDS, default="auto", show_default=True, help="Sandbox for your code.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def check(ctx: click.Context, assignment: str, path: Path | None, course: Path | None, backend: str,
+          as_json: bool) -> None:
+    """Run the public tests of ASSIGNMENT on your notebook or module (PATH)."""
+    from . import check as check_mod
+
+    console.set_json_mode(as_json)
+    result = check_mod.main(assignment, path, course=_course(ctx, course), backend=backend)
+    if as_json:
+        console.print_json(result.to_dict())
+    else:
+        console.print_check(result)
+    sys.exit(0 if check_mod.all_passed(result) else 1)
+
+
+@cli.command()
+@click.argument("assignment")
+@click.option("--submissions", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Submissions folder (default: submissions/ASSIGNMENT/).")
+@db_option
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
+              help="Submissions graded in parallel (default: one per CPU core).")
+@click.option("--force", is_flag=True, help="Re-grade submissions already graded with the same files and tests.")
+@click.option("--student", "students", multiple=True, help="Grade only this student (repeatable).")
+@click.option("--backend", type=BACKENDS, default="auto", show_default=True,
+              help="Sandbox backend; 'subprocess' runs student code without isolation.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per submission (a JSON list).")
+@course_option
+@click.pass_context
+def grade(ctx: click.Context, assignment: str, submissions: Path | None, db: Path | None, jobs: int | None,
+          force: bool, students: tuple[str, ...], backend: str, as_json: bool, course: Path | None) -> None:
+    """Grade every submission of ASSIGNMENT with the public and hidden tests."""
+    from . import grade as grade_mod
+
+    console.set_json_mode(as_json)
+    if backend == "subprocess":
+        console.warn("grading WITHOUT isolation: student code can read and change anything you can")
+    with console.progress() as bar:
+        task = bar.add_task(f"grading {assignment}", total=None, current="")
+
+        def on_event(kind: str, value: Any) -> None:
+            if kind == "total":
+                bar.update(task, total=value)
+            elif kind == "started":
+                bar.update(task, current=value)
+            elif kind == "result":
+                bar.advance(task)
+
+        report = grade_mod.main(assignment, course=_course(ctx, course), submissions=submissions, db=db,
+                                jobs=jobs, force=force, backend=backend, students=students, on_event=on_event)
+    if as_json:
+        console.print_json([r.to_dict() for r in report.all])
+        return
+    console.out.print(console.summary_table(report.all, f"{assignment}: {len(report.all)} submissions"))
+    if report.skipped:
+        console.note(f"{len(report.skipped)} already graded with the same files and tests (use --force to re-grade)")
+    console.note(f"results stored in {report.db}")
+
+
+@cli.command()
+@click.option("--assignment", "-a", default=None, help="One assignment, with a column per question.")
+@db_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Export to FILE: .csv, .xlsx or .parquet.")
+@course_option
+@click.pass_context
+def gradebook(ctx: click.Context, assignment: str | None, db: Path | None, output: Path | None,
+              course: Path | None) -> None:
+    """Show or export the gradebook (one row per student)."""
+    from .gradebook import export
+    from .gradebook import gradebook as build
+    from .store import ResultStore
+
+    with ResultStore.open(_db(ctx, db, course), create=False) as store:
+        df = build(store, assignment)
+    if output is not None:
+        path = export(df, output)
+        console.human().print(f"wrote {path} ({len(df)} students)")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"gradebook{': ' + assignment if assignment else ''}")
+    table.add_column("student")
+    for col in df.columns:
+        table.add_column(str(col), justify="right")
+    for student, row in df.iterrows():
+        table.add_row(str(student), *("" if _isnan(v) else f"{v:g}" if isinstance(v, float) else str(v)
+                                      for v in row.tolist()))
+    console.out.print(table)
+
+
+def _isnan(v: Any) -> bool:
+    return isinstance(v, float) and v != v
+
+
+def _db(ctx: click.Context, db: Path | None, course: Path | None) -> Path:
+    if db is not None:
+        return db
+    from .course import Course
+
+    return Course.at(_course(ctx, course)).default_db
+
+
+@cli.command()
+@click.argument("assignment")
+@db_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write an HTML page (table and plot) to FILE.html.")
+@click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
+@course_option
+@click.pass_context
+def leaderboard(ctx: click.Context, assignment: str, db: Path | None, output: Path | None, as_json: bool,
+                course: Path | None) -> None:
+    """Rank the submissions of ASSIGNMENT by held-out accuracy."""
+    from . import leaderboard as lb
+    from .store import ResultStore
+
+    console.set_json_mode(as_json)
+    with ResultStore.open(_db(ctx, db, course), create=False) as store:
+        df = lb.leaderboard(store, assignment)
+    if as_json:
+        console.print_json(lb.to_records(df))
+    else:
+        console.out.print(lb.render_table(df, title=f"{assignment} leaderboard"))
+    if output is not None:
+        path = lb.write_html(df, output, title=f"{assignment} leaderboard")
+        console.human().print(f"wrote {path}")
+
+
+@cli.command()
+@click.argument("assignment")
+@course_option
+@click.option("--backend", type=BACKENDS, default="auto", show_default=True)
+@click.pass_context
+def validate(ctx: click.Context, assignment: str, course: Path | None, backend: str) -> None:
+    """Check that the reference scores full marks and the template does not."""
+    from . import validate as validate_mod
+
+    v = validate_mod.main(assignment, course=_course(ctx, course), backend=backend)
+    c = console.human()
+    for label, r in (("reference", v.reference), ("template", v.template)):
+        if r is not None:
+            c.print(f"{label}: {r.score:g}/{r.max_score:g} ({r.status}){' — ' + r.message if r.message else ''}")
+    if v.ok:
+        c.print(f"[green]{assignment} is valid[/]")
+        return
+    for p in v.problems:
+        c.print(f"[red]problem:[/] {p}")
+    sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning expected errors into messages and exit code 2."""
+    from .config import CourseError
+    from .sandbox import SandboxError
+    from .store import StoreError
+
+    try:
+        cli.main(args=argv, prog_name="grader", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        console.err.print("aborted")
+        sys.exit(130)
+    except Abort as exc:
+        _error(str(exc))
+        sys.exit(exc.code)
+    except (CourseError, SandboxError, StoreError, FileNotFoundError, LookupError, ValueError) as exc:
+        _error(str(exc))
+        sys.exit(2)
+    except Exception as exc:
+        from .harness.session import HarnessError
+
+        if isinstance(exc, HarnessError):
+            _error(str(exc))
+            sys.exit(2)
+        import traceback
+
+        _error(f"internal error: {type(exc).__name__}: {exc}")
+        console.err.print(escape(traceback.format_exc()), style="dim")
+        console.err.print("This is a bug in grader; please report it with the text above.")
+        sys.exit(3)
+
+
+def _error(message: str) -> None:
+    console.err.print(f"[red]error:[/] {escape(message)}")
+
+if __name__ == "__main__":
+    main()

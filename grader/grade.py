@@ -1,0 +1,225 @@
+"""``grader grade``: batch-grade every submission of an assignment.
+
+The main process finds the submissions, skips those already graded with the
+same files and the same tests (unless ``force``), and hands the rest to
+``jobs`` grading processes. Each grading process is trusted: it runs a
+:class:`~grader.harness.session.GradingSession` (pytest plus the reference)
+and starts one sandboxed worker per submission in its own slot. Results come
+back as plain dicts and are saved to the store one by one as they arrive, so
+a run that is killed loses nothing already graded and the next run resumes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing as mp
+import os
+import queue
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from .config import AssignmentConfig, load_assignment
+from .course import Course
+from .results import SubmissionResult, SubmissionStatus
+from .sandbox import SandboxError, make_backend
+from .store import ResultStore
+from .submissions import Submission, discover
+
+MAX_RESPAWNS = 3
+
+
+@dataclasses.dataclass
+class BatchReport:
+    """What a batch did: ``results`` graded now, ``skipped`` reused from the store."""
+
+    results: list[SubmissionResult]
+    skipped: list[SubmissionResult]
+    db: Path
+
+    @property
+    def all(self) -> list[SubmissionResult]:
+        return sorted(self.results + self.skipped, key=lambda r: r.student)
+
+
+def slot_limits(config: AssignmentConfig, jobs: int) -> AssignmentConfig:
+    """The config with ``threads`` set to this slot's CPU share (if not fixed in the settings)."""
+    threads = config.limits.threads or max(1, (os.cpu_count() or 1) // max(1, jobs))
+    return dataclasses.replace(config, limits=dataclasses.replace(config.limits, threads=threads))
+
+
+def _slot_main(course_root: str, assignment: str, backend_name: str, slot: int, jobs: int,
+               tasks: Any, events: Any) -> None:
+    """Body of one grading process: grade submissions from ``tasks`` until a None arrives."""
+    from .harness.session import GradingSession, HarnessError
+
+    try:
+        config = slot_limits(load_assignment(Course.at(course_root), assignment), jobs)
+        backend = make_backend(backend_name, hide=[Path(course_root)])
+        session = GradingSession(config, backend, include_hidden=True, slot=slot)
+    except Exception as exc:
+        events.put(("fatal", slot, f"{type(exc).__name__}: {exc}"))
+        return
+
+    def submissions():
+        while True:
+            sub = tasks.get()
+            if sub is None:
+                return
+            events.put(("started", slot, sub.student))
+            yield sub
+
+    try:
+        session.run(submissions(), lambda r: events.put(("result", slot, r.to_dict())))
+    except HarnessError as exc:
+        events.put(("fatal", slot, str(exc)))
+    except BaseException:
+        events.put(("fatal", slot, traceback.format_exc()[-3000:]))
+    finally:
+        session.close()
+        backend.close()
+        events.put(("done", slot, None))
+
+
+def _internal_error(config: AssignmentConfig, sub: Submission, message: str) -> SubmissionResult:
+    return SubmissionResult(assignment=config.name, student=sub.student, status=SubmissionStatus.INTERNAL_ERROR,
+                            message=message, path=sub.main_name, sha256=sub.sha256)
+
+
+def main(assignment: str, *, course: str | Path | None = None, submissions: str | Path | None = None,
+         db: str | Path | None = None, jobs: int | None = None, force: bool = False, backend: str = "auto",
+         students: tuple[str, ...] = (), on_event: Callable[[str, Any], None] | None = None) -> BatchReport:
+    """Grade the submissions of ``assignment`` and store the results.
+
+    Args:
+        assignment: the assignment name (a folder of ``assignments/``).
+        course: the course root (default: the current directory).
+        submissions: the submissions folder (default ``submissions/<assignment>/``).
+        db: the results store (default ``grades.db`` in the course root).
+        jobs: parallel grading processes (default: one per CPU core, at most
+            the number of submissions).
+        force: re-grade submissions already graded with the same files and tests.
+        backend: ``auto`` (bubblewrap), ``bwrap``, or ``subprocess`` (no isolation;
+            only when asked for by name).
+        students: grade only these student ids.
+        on_event: progress callback, called as ``("total", n)``, ``("started", student)``
+            and ``("result", SubmissionResult)``.
+
+    Raises:
+        grader.course.CourseError: bad course folder or assignment settings.
+        grader.sandbox.SandboxError: no usable sandbox.
+        grader.harness.session.HarnessError: the tests cannot be collected.
+        FileNotFoundError: no submissions folder.
+    """
+    from .harness.session import suite_hash
+
+    notify = on_event or (lambda kind, value: None)
+    course_obj = Course.at(course)
+    config = load_assignment(course_obj, assignment)
+    probe = make_backend(backend, hide=[course_obj.root])
+    if not probe.isolated and backend == "auto":
+        raise SandboxError("bubblewrap is not installed: install it (apt-get install -y bubblewrap) "
+                           "or pass --backend subprocess to grade without isolation")
+    backend_name = probe.name
+    probe.close()
+    folder = Path(submissions) if submissions else course_obj.submissions_dir(assignment)
+    subs = discover(folder.resolve(), config)
+    if students:
+        wanted = set(students)
+        missing = wanted - {s.student for s in subs}
+        if missing:
+            raise FileNotFoundError(f"no submission for {', '.join(sorted(missing))} in {folder}")
+        subs = [s for s in subs if s.student in wanted]
+    db_path = Path(db) if db else course_obj.default_db
+    store = ResultStore.open(db_path)
+    try:
+        current_suite = suite_hash(config, include_hidden=config.hidden_tests_dir.is_dir())
+        todo, skipped = [], []
+        for sub in subs:
+            done = store.graded_hash(assignment, sub.student)
+            if not force and sub.sha256 and done == (sub.sha256, current_suite):
+                skipped.append(store.get(assignment, sub.student))
+            else:
+                todo.append(sub)
+        notify("total", len(todo))
+        results = _run_pool(course_obj, config, backend_name, todo, jobs, store, notify) if todo else []
+    finally:
+        store.close()
+    return BatchReport(results=results, skipped=[s for s in skipped if s is not None], db=db_path)
+
+
+def _run_pool(course: Course, config: AssignmentConfig, backend_name: str, todo: list[Submission],
+              jobs: int | None, store: ResultStore, notify: Callable[[str, Any], None]) -> list[SubmissionResult]:
+    from .harness.session import HarnessError
+
+    n = max(1, min(jobs or (os.cpu_count() or 1), len(todo)))
+    ctx = mp.get_context("spawn")
+    tasks, events = ctx.Queue(), ctx.Queue()
+    for sub in todo:
+        tasks.put(sub)
+    for _ in range(n):
+        tasks.put(None)
+    by_student = {s.student: s for s in todo}
+    args = (str(course.root), config.name, backend_name)
+    procs = {slot: ctx.Process(target=_slot_main, args=(*args, slot, n, tasks, events), daemon=True)
+             for slot in range(n)}
+    for p in procs.values():
+        p.start()
+    in_flight: dict[int, str] = {}
+    respawns = 0
+    done_slots: set[int] = set()
+    results: list[SubmissionResult] = []
+    fatal: str | None = None
+
+    def save(result: SubmissionResult) -> None:
+        store.save(result)
+        results.append(result)
+        notify("result", result)
+
+    try:
+        while len(done_slots) < len(procs):
+            try:
+                kind, slot, value = events.get(timeout=1.0)
+            except queue.Empty:
+                for slot, p in list(procs.items()):
+                    if slot in done_slots or p.is_alive():
+                        continue
+                    # the grading process died without saying goodbye (a crash in trusted code)
+                    student = in_flight.pop(slot, None)
+                    if student is not None:
+                        save(_internal_error(config, by_student[student],
+                                             f"the grading process died (exit code {p.exitcode})"))
+                    if respawns < MAX_RESPAWNS * n and fatal is None:
+                        respawns += 1
+                        procs[slot] = ctx.Process(target=_slot_main, args=(*args, slot, n, tasks, events),
+                                                  daemon=True)
+                        procs[slot].start()
+                    else:
+                        done_slots.add(slot)
+                continue
+            if kind == "started":
+                in_flight[slot] = value
+                notify("started", value)
+            elif kind == "result":
+                in_flight.pop(slot, None)
+                save(SubmissionResult.from_dict(value))
+            elif kind == "fatal":
+                fatal = fatal or value
+                student = in_flight.pop(slot, None)
+                if student is not None and "could not be collected" not in value:
+                    save(_internal_error(config, by_student[student], f"the grading process failed: {value}"))
+            elif kind == "done":
+                done_slots.add(slot)
+    finally:
+        for p in procs.values():
+            if p.is_alive():
+                p.join(timeout=5)
+            if p.is_alive():
+                p.kill()
+    if fatal and not results:
+        raise HarnessError(fatal)
+    graded = {r.student for r in results}
+    for sub in todo:  # anything no process got to (all of them died) still ends as a result
+        if sub.student not in graded:
+            save(_internal_error(config, sub, f"not graded: {fatal or 'the grading processes stopped'}"))
+    return results
