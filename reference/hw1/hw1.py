@@ -6,9 +6,11 @@ come out; a Python float goes in and a numpy float64 scalar comes out.
 Computation is in float64.
 
 Sources:
-    * Lecture 2 ("The artificial neuron"): the neuron, the activation
-      functions and their derivatives, and the worked example.
-    * Lecture 3 ("Layers"): the multilayer perceptron's forward pass.
+    * the course lecture on the artificial neuron: the neuron, the activation
+      functions and their derivatives (with relu'(0) = 0), and the worked
+      example b = 1, w = [3, -2], x = [-1, 2];
+    * the course lecture on the multilayer perceptron: its forward pass, with
+      linear logits at the output;
     * CS231n assignment 2 (``layers.py``): ``affine_forward``'s conventions,
       i.e. the flattening of ``x`` and the ``cache`` it returns.
 
@@ -49,7 +51,7 @@ def _unwrap(a: np.ndarray) -> np.ndarray | np.float64:
 
 
 # --------------------------------------------------------------------------
-# Activations and their derivatives (lecture 2)
+# Activations and their derivatives (lecture: the artificial neuron)
 # --------------------------------------------------------------------------
 
 
@@ -222,7 +224,7 @@ def _activation(name: str) -> Callable[[Any], Any]:
 
 
 # --------------------------------------------------------------------------
-# The neuron (lecture 2)
+# The neuron (lecture: the artificial neuron)
 # --------------------------------------------------------------------------
 
 
@@ -256,7 +258,7 @@ def neuron(x: Any, w: Any, b: float, activation: str = "sigmoid") -> np.ndarray 
 
 
 # --------------------------------------------------------------------------
-# Layers (CS231n, lecture 3)
+# Layers (CS231n; lecture: the multilayer perceptron)
 # --------------------------------------------------------------------------
 
 
