@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs grader on a fresh Debian/Ubuntu machine: the sandbox's system
+# packages, then a virtual environment in .venv with the CPU build of torch.
+set -euo pipefail
+cd "$(dirname "$0")"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+# bubblewrap: the sandbox; util-linux: setpriv and prlimit; python3-venv: the virtual environment
+$SUDO apt-get install -y --no-install-recommends bubblewrap util-linux python3 python3-venv python3-pip
+python3 -m venv .venv
+# torch is pinned: a bare `torch` requirement would pull a multi-gigabyte CUDA build
+.venv/bin/pip install torch==2.13.0
+.venv/bin/pip install -e ".[dev]"
+echo "installed: $(.venv/bin/grader --version)"
