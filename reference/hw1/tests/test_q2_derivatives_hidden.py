@@ -4,14 +4,14 @@ sigma'(z) = sigma(z)(1 - sigma(z)); tanh'(z) = 1 - tanh(z)^2;
 relu'(z) = 1 if z > 0 else 0 (so relu'(0) = 0); leaky_relu'(z) = 1 if z > 0 else alpha.
 
 The mistakes these catch: a wrong sign or a missing square (values tests), the
-derivative taken at sigma(z) instead of z, relu'(0) = 1 (the zero tests), a
+formula applied to z instead of sigma(z), relu'(0) = 1 (the zero tests), a
 slope that ignores alpha (the alpha tests), NaN for |z| = 1e4.
 """
 
 import numpy as np
 import pytest
 
-from grader.testing import assert_close
+from grader.testing import assert_close, compare_to_reference
 
 pytestmark = pytest.mark.question("derivatives")
 
@@ -32,67 +32,52 @@ def _z(rng, shape, scale=3.0):
     return np.where(np.abs(z) < 1e-3, 0.5, z)
 
 
+def _compare(submission, reference, name, *inputs):
+    compare_to_reference(getattr(submission, name), getattr(reference, name), inputs, rtol=RTOL, atol=ATOL)
+
+
 @pytest.mark.points(3)
 @pytest.mark.hint("sigma'(z) = sigma(z) * (1 - sigma(z)), with sigma evaluated at z.")
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_sigmoid_grad_values(submission, reference, rng, shape):
-    z = _z(rng, shape)
-    assert_close(
-        submission.sigmoid_grad(z), reference.sigmoid_grad(z), rtol=RTOL, atol=ATOL, name=f"sigmoid_grad(z), z of shape {shape}"
-    )
+    _compare(submission, reference, "sigmoid_grad", _z(rng, shape))
 
 
 @pytest.mark.points(2)
 @pytest.mark.hint("Compute sigma(z) stably first; exp(-z)/(1+exp(-z))**2 is inf/inf for large -z.")
 @pytest.mark.parametrize("z", EXTREMES.values(), ids=EXTREMES.keys())
 def test_sigmoid_grad_large_inputs(submission, reference, z):
-    assert_close(
-        submission.sigmoid_grad(z), reference.sigmoid_grad(z), rtol=RTOL, atol=ATOL, name=f"sigmoid_grad({z.tolist()})"
-    )
+    _compare(submission, reference, "sigmoid_grad", z)
 
 
 @pytest.mark.points(3)
 @pytest.mark.hint("tanh'(z) = 1 - tanh(z)**2: minus, and squared.")
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_tanh_grad_values(submission, reference, rng, shape):
-    z = _z(rng, shape, scale=1.5)
-    assert_close(
-        submission.tanh_grad(z), reference.tanh_grad(z), rtol=RTOL, atol=ATOL, name=f"tanh_grad(z), z of shape {shape}"
-    )
+    _compare(submission, reference, "tanh_grad", _z(rng, shape, scale=1.5))
 
 
 @pytest.mark.parametrize("z", EXTREMES.values(), ids=EXTREMES.keys())
 def test_tanh_grad_large_inputs(submission, reference, z):
-    assert_close(submission.tanh_grad(z), reference.tanh_grad(z), rtol=RTOL, atol=ATOL, name=f"tanh_grad({z.tolist()})")
+    _compare(submission, reference, "tanh_grad", z)
 
 
 @pytest.mark.points(2)
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_relu_grad_values(submission, reference, rng, shape):
-    z = _z(rng, shape)
-    assert_close(
-        submission.relu_grad(z), reference.relu_grad(z), rtol=RTOL, atol=ATOL, name=f"relu_grad(z), z of shape {shape}"
-    )
+    _compare(submission, reference, "relu_grad", _z(rng, shape))
 
 
 @pytest.mark.points(2)
 @pytest.mark.hint("The lecture's convention: relu'(z) = 1 if z > 0 else 0, so relu'(0) = 0.")
 def test_relu_grad_at_zero(submission, reference):
-    z = np.array([[-2.0, 0.0, 3.0], [0.0, -0.0, 1e-3]])
-    assert_close(submission.relu_grad(z), reference.relu_grad(z), rtol=RTOL, atol=ATOL, name=f"relu_grad({z.tolist()})")
+    _compare(submission, reference, "relu_grad", np.array([[-2.0, 0.0, 3.0], [0.0, -0.0, 1e-3]]))
 
 
 @pytest.mark.points(2)
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_leaky_relu_grad_default_alpha(submission, reference, rng, shape):
-    z = _z(rng, shape)
-    assert_close(
-        submission.leaky_relu_grad(z),
-        reference.leaky_relu_grad(z),
-        rtol=RTOL,
-        atol=ATOL,
-        name=f"leaky_relu_grad(z), z of shape {shape}",
-    )
+    _compare(submission, reference, "leaky_relu_grad", _z(rng, shape))
 
 
 @pytest.mark.points(2)
@@ -100,44 +85,26 @@ def test_leaky_relu_grad_default_alpha(submission, reference, rng, shape):
 @pytest.mark.parametrize("alpha", ALPHAS)
 def test_leaky_relu_grad_alpha_positional(submission, reference, rng, alpha):
     z = np.append(_z(rng, (12,)), [-1e4, 1e4])
-    assert_close(
-        submission.leaky_relu_grad(z, alpha),
-        reference.leaky_relu_grad(z, alpha),
-        rtol=RTOL,
-        atol=ATOL,
-        name=f"leaky_relu_grad(z, {alpha})",
-    )
+    _compare(submission, reference, "leaky_relu_grad", (z, alpha))
 
 
 @pytest.mark.hint("For z <= 0 the derivative is the alpha you are given, not 0.01 and not alpha * z.")
 @pytest.mark.parametrize("alpha", ALPHAS)
 def test_leaky_relu_grad_alpha_keyword(submission, reference, rng, alpha):
     z = _z(rng, (3, 5))
-    assert_close(
-        submission.leaky_relu_grad(z, alpha=alpha),
-        reference.leaky_relu_grad(z, alpha=alpha),
-        rtol=RTOL,
-        atol=ATOL,
-        name=f"leaky_relu_grad(z, alpha={alpha})",
-    )
+    expected = reference.leaky_relu_grad(z, alpha=alpha)
+    actual = submission.leaky_relu_grad(z, alpha=alpha)
+    assert_close(actual, expected, rtol=RTOL, atol=ATOL, name=f"leaky_relu_grad(z, alpha={alpha})")
 
 
 @pytest.mark.hint("By the same convention as relu, leaky_relu'(0) = alpha.")
 def test_leaky_relu_grad_at_zero(submission, reference):
-    z = np.array([-1.0, 0.0, 1.0])
-    assert_close(
-        submission.leaky_relu_grad(z, 0.2),
-        reference.leaky_relu_grad(z, 0.2),
-        rtol=RTOL,
-        atol=ATOL,
-        name="leaky_relu_grad([-1, 0, 1], 0.2)",
-    )
+    _compare(submission, reference, "leaky_relu_grad", (np.array([-1.0, 0.0, 1.0]), 0.2))
 
 
-@pytest.mark.hint("A Python float must work too: the result is a number (a float or a 0-d array), not an array of shape (1,).")
+@pytest.mark.hint(
+    "A Python float must work too: the result is a number (a float or a 0-d array), not an array of shape (1,)."
+)
 @pytest.mark.parametrize("name", ["sigmoid_grad", "tanh_grad", "relu_grad", "leaky_relu_grad"])
 def test_python_float_input(submission, reference, name):
-    for z in (-2.5, 0.75):
-        assert_close(
-            getattr(submission, name)(z), getattr(reference, name)(z), rtol=RTOL, atol=ATOL, name=f"{name}({z})"
-        )
+    _compare(submission, reference, name, -2.5, 0.75)

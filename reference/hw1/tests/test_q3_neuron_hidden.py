@@ -27,9 +27,8 @@ def _xw(rng, n, m):
 @pytest.mark.points(2)
 def test_lecture_example(submission, reference):
     x, w, b = np.array([-1.0, 2.0]), np.array([3.0, -2.0]), 1.0
-    assert_close(
-        submission.neuron(x, w, b), reference.neuron(x, w, b), rtol=RTOL, atol=ATOL, name="neuron(x=[-1, 2], w=[3, -2], b=1)"
-    )
+    assert_close(submission.neuron(x, w, b), reference.neuron(x, w, b), rtol=RTOL, atol=ATOL,
+                 name="neuron(x=[-1, 2], w=[3, -2], b=1)")
 
 
 @pytest.mark.points(5)
@@ -50,9 +49,8 @@ def test_single_example(submission, reference, rng, activation):
 @pytest.mark.hint("The default activation is the sigmoid.")
 def test_default_activation(submission, reference, rng):
     x, w = _xw(rng, None, 5)
-    assert_close(
-        submission.neuron(x, w, 0.0), reference.neuron(x, w, 0.0), rtol=RTOL, atol=ATOL, name="neuron(x, w, 0.0)"
-    )
+    assert_close(submission.neuron(x, w, 0.0), reference.neuron(x, w, 0.0), rtol=RTOL, atol=ATOL,
+                 name="neuron(x, w, 0.0)")
 
 
 @pytest.mark.points(3)

@@ -21,13 +21,23 @@ def _layer(rng, d, m, bias=True):
     return w, b
 
 
+def _out(submission, x, w, b):
+    """The student's ``out``, after checking that affine_forward returned a pair (out, cache)."""
+    result = submission.affine_forward(x, w, b)
+    assert isinstance(result, (tuple, list)) and len(result) == 2, (
+        f"affine_forward must return the pair (out, cache), not {type(result).__name__}"
+    )
+    return result[0]
+
+
 @pytest.mark.points(4)
 @pytest.mark.parametrize("n,d,m", [(1, 3, 2), (4, 5, 3), (10, 8, 1), (6, 6, 6)])
 def test_2d_input(submission, reference, rng, n, d, m):
     x = rng.normal(size=(n, d))
     w, b = _layer(rng, d, m, bias=False)
-    out, _ = submission.affine_forward(x, w, b)
-    assert_close(out, reference.affine_forward(x, w, b)[0], rtol=RTOL, atol=ATOL, name=f"out, x of shape {x.shape}")
+    out = _out(submission, x, w, b)
+    expected, _ = reference.affine_forward(x, w, b)
+    assert_close(out, expected, rtol=RTOL, atol=ATOL, name=f"out, x of shape {x.shape}")
 
 
 @pytest.mark.points(3)
@@ -36,8 +46,9 @@ def test_2d_input(submission, reference, rng, n, d, m):
 def test_bias(submission, reference, rng, n, d, m):
     x = rng.normal(size=(n, d))
     w, b = _layer(rng, d, m)
-    out, _ = submission.affine_forward(x, w, b)
-    assert_close(out, reference.affine_forward(x, w, b)[0], rtol=RTOL, atol=ATOL, name=f"out, b = {np.round(b, 3).tolist()}")
+    out = _out(submission, x, w, b)
+    expected, _ = reference.affine_forward(x, w, b)
+    assert_close(out, expected, rtol=RTOL, atol=ATOL, name=f"out, b = {np.round(b, 3).tolist()}")
 
 
 @pytest.mark.points(3)
@@ -46,8 +57,9 @@ def test_bias(submission, reference, rng, n, d, m):
 def test_flattens(submission, reference, rng, shape):
     x = rng.normal(size=shape)
     w, b = _layer(rng, int(np.prod(shape[1:])), 3, bias=False)
-    out, _ = submission.affine_forward(x, w, b)
-    assert_close(out, reference.affine_forward(x, w, b)[0], rtol=RTOL, atol=ATOL, name=f"out, x of shape {shape}")
+    out = _out(submission, x, w, b)
+    expected, _ = reference.affine_forward(x, w, b)
+    assert_close(out, expected, rtol=RTOL, atol=ATOL, name=f"out, x of shape {shape}")
 
 
 @pytest.mark.points(2)
@@ -56,7 +68,7 @@ def test_cache(submission, rng):
     x = rng.normal(size=(2, 3, 2))
     w, b = _layer(rng, 6, 4)
     result = submission.affine_forward(x, w, b)
-    assert isinstance(result, (tuple, list)) and len(result) == 2, "affine_forward must return the pair (out, cache)"
+    assert isinstance(result, (tuple, list)) and len(result) == 2, "affine_forward must return (out, cache)"
     cache = result[1]
     assert isinstance(cache, (tuple, list)) and len(cache) == 3, "cache must be the tuple (x, w, b)"
     assert_close(cache[0], x, rtol=0, atol=0, name="cache[0] (x, in its original shape)")

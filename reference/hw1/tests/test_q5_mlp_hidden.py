@@ -39,9 +39,9 @@ def _network(reference, rng, dims, n, activation="relu"):
 @pytest.mark.hint("With one layer, the MLP is just the output layer: x @ W + b, with no activation.")
 def test_single_layer(submission, reference, rng):
     x, params = _network(reference, rng, [4, 5], 6)
-    assert_close(
-        submission.mlp_forward(x, params), reference.mlp_forward(x, params), rtol=RTOL, atol=ATOL, name="logits, one layer 4 -> 5"
-    )
+    expected = reference.mlp_forward(x, params)
+    actual = submission.mlp_forward(x, params)
+    assert_close(actual, expected, rtol=RTOL, atol=ATOL, name="logits, one layer 4 -> 5")
 
 
 @pytest.mark.points(3)
@@ -49,9 +49,9 @@ def test_single_layer(submission, reference, rng):
 @pytest.mark.parametrize("dims", [[3, 8, 4], [5, 5, 5]], ids=lambda d: "-".join(map(str, d)))
 def test_two_layers(submission, reference, rng, dims):
     x, params = _network(reference, rng, dims, 7)
-    assert_close(
-        submission.mlp_forward(x, params), reference.mlp_forward(x, params), rtol=RTOL, atol=ATOL, name=f"logits, layers {dims}"
-    )
+    expected = reference.mlp_forward(x, params)
+    actual = submission.mlp_forward(x, params)
+    assert_close(actual, expected, rtol=RTOL, atol=ATOL, name=f"logits, layers {dims}")
 
 
 @pytest.mark.points(4)
@@ -70,10 +70,10 @@ def test_hidden_activation(submission, reference, rng, activation):
 
 
 @pytest.mark.points(3)
-@pytest.mark.hint("Apply every (W, b) in params, in order; x of shape (N, d_0) gives logits of shape (N, d_L).")
+@pytest.mark.hint("Apply every (W, b) in params, in order; x (N, d_0) gives logits (N, d_L), even for d_L = 1.")
 @pytest.mark.parametrize("dims", [[6, 8, 5, 7, 3], [5, 5, 5, 5, 5, 1]], ids=lambda d: "-".join(map(str, d)))
 def test_deep(submission, reference, rng, dims):
     x, params = _network(reference, rng, dims, 9)
-    assert_close(
-        submission.mlp_forward(x, params), reference.mlp_forward(x, params), rtol=RTOL, atol=ATOL, name=f"logits, layers {dims}"
-    )
+    expected = reference.mlp_forward(x, params)
+    actual = submission.mlp_forward(x, params)
+    assert_close(actual, expected, rtol=RTOL, atol=ATOL, name=f"logits, layers {dims}")
