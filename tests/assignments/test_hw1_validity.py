@@ -37,7 +37,7 @@ QUESTIONS = {"activations", "derivatives", "neuron", "affine", "mlp"}
 
 
 def _student(path: Path) -> str:
-    """A unique student id per graded file: ``reference``, ``template``, ``correct-<name>``, ``mutants-<name>``."""
+    """A unique student id per graded file: reference, template, correct-<name>, mutants-<name>."""
     special = {REFERENCE: "reference", TEMPLATE: "template"}
     return special.get(path, f"{path.parent.name}-{path.stem}")
 

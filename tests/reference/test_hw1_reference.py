@@ -86,9 +86,7 @@ def test_activation_extremes_finite_without_warnings(hw1, name):
     np.testing.assert_allclose(out, _torch(TORCH_ACTIVATIONS[name], EXTREMES), rtol=RTOL, atol=ATOL)
 
 
-@pytest.mark.parametrize(
-    "name", ["sigmoid", "tanh", "relu", "leaky_relu", "sigmoid_grad", "tanh_grad", "relu_grad", "leaky_relu_grad"]
-)
+@pytest.mark.parametrize("name", [*TORCH_ACTIVATIONS, "sigmoid_grad", "tanh_grad", "relu_grad", "leaky_relu_grad"])
 @pytest.mark.parametrize("z", [-2.5, 0.0, 0.75, 1e4])
 def test_python_float_gives_a_scalar(hw1, name, z):
     out = getattr(hw1, name)(z)

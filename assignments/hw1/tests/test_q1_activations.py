@@ -19,7 +19,7 @@ def test_sigmoid_lecture_values(submission):
     assert_close(submission.sigmoid(z), expected, name="sigmoid([-6, 0, 6])")
 
 
-@pytest.mark.hint("For large |z| one of exp(z), exp(-z) overflows to inf; use the form that only exponentiates -|z|.")
+@pytest.mark.hint("For large |z|, exp(z) or exp(-z) overflows to inf; use a form that only exponentiates -|z|.")
 def test_sigmoid_large_inputs_are_finite(submission):
     z = np.array([-1e4, 1e4])
     assert_close(submission.sigmoid(z), np.array([0.0, 1.0]), name="sigmoid([-1e4, 1e4])")
