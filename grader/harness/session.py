@@ -28,7 +28,7 @@ from .. import __version__
 from ..config import AssignmentConfig
 from ..remote import RemoteError, RemoteSession, SubmissionProxy
 from ..results import SubmissionResult, SubmissionStatus, TestStatus
-from ..sandbox import Backend, WorkerSpec
+from ..sandbox import Backend, WorkerProcess, WorkerSpec
 from ..submissions import Submission
 from . import plugin as plugin_module
 from . import scoring
@@ -68,10 +68,12 @@ class GradingSession:
         slot: parallel slot index (isolated backends map it to a uid).
         work_root: where private working directories are made (default: a
             new temporary directory, removed by :meth:`close`).
+        prestart: start each next worker while the current submission is
+            graded (a warm spare; it holds no student files until it is used).
     """
 
     def __init__(self, config: AssignmentConfig, backend: Backend, *, include_hidden: bool = True,
-                 slot: int = 0, work_root: Path | None = None) -> None:
+                 slot: int = 0, work_root: Path | None = None, prestart: bool = True) -> None:
         self.config = config
         self.backend = backend
         self.include_hidden = include_hidden and config.hidden_tests_dir.is_dir()
@@ -84,6 +86,8 @@ class GradingSession:
         self._reference: ModuleType | None = None
         self._reference_loaded = False
         self._count = 0
+        self.prestart = prestart
+        self._spare: tuple[WorkerSpec, WorkerProcess] | None = None
         self.public_fixture_users: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ reference
@@ -136,6 +140,7 @@ class GradingSession:
         return results
 
     def close(self) -> None:
+        self._close_spare()
         if self._own_root:
             shutil.rmtree(self.work_root, ignore_errors=True)
 
@@ -162,20 +167,65 @@ class GradingSession:
         result.graded_at = datetime.now(UTC).isoformat(timespec="seconds")
         return result
 
-    def _run_worker(self, sub: Submission, plugin: plugin_module.GraderPlugin, specs: list,
-                    result: SubmissionResult) -> None:
-        limits = self.config.limits
+    # ------------------------------------------------------------------ workers
+    def _new_spec(self) -> WorkerSpec:
+        """A fresh private directory, and the sandbox slot (uid) for it.
+
+        Each grading slot alternates between two sandbox uids, so that a
+        worker started early for the next submission never shares a uid with
+        the current one (the clean-up kills every process of a uid).
+        """
         self._count += 1
         workdir = self.work_root / f"s{self.slot}-{self._count}"
         workdir.mkdir(parents=True)
+        return WorkerSpec(workdir=workdir, limits=self.config.limits, slot=2 * self.slot + self._count % 2)
+
+    def _start_spare(self) -> None:
+        """Start the next submission's worker now, while this one is graded, so
+        that its start-up (Python and numpy imports) is off the critical path."""
+        if self.prestart and self._spare is None:
+            spec = self._new_spec()
+            try:
+                self._spare = (spec, self.backend.start(spec))
+            except OSError:
+                shutil.rmtree(spec.workdir, ignore_errors=True)
+
+    def _take_spare(self) -> tuple[WorkerSpec, WorkerProcess | None]:
+        if self._spare is not None:
+            spec, proc = self._spare
+            self._spare = None
+            if proc.poll() is None:
+                return spec, proc
+            proc.close()
+            return spec, None
+        return self._new_spec(), None
+
+    def _close_spare(self) -> None:
+        if self._spare is not None:
+            spec, proc = self._spare
+            self._spare = None
+            proc.close()
+            _remove_workdir(spec.workdir)
+
+    def _run_worker(self, sub: Submission, plugin: plugin_module.GraderPlugin, specs: list,
+                    result: SubmissionResult) -> None:
+        limits = self.config.limits
+        spec, ready = self._take_spare()
+        workdir = spec.workdir
         try:
             sub.write_to(workdir)
-            spec = WorkerSpec(workdir=workdir, limits=limits, slot=self.slot)
-            session = RemoteSession(lambda: self.backend.start(spec), sub.load_request(limits.cell_timeout),
+            self.backend.prepare_workdir(spec)
+            waiting = [ready] if ready is not None else []
+
+            def start_worker() -> WorkerProcess:
+                return waiting.pop() if waiting else self.backend.start(spec)
+
+            session = RemoteSession(start_worker, sub.load_request(limits.cell_timeout),
                                     limits, what=sub.main_name or sub.student)
             try:
                 try:
                     session.ensure()
+                    self._start_spare()
                 except RemoteError as exc:
                     status = TestStatus.TIMEOUT if session.dead_kind == "timeout" else TestStatus.CRASHED
                     result.tests = [scoring.not_run(s, status, f"not run: {exc}") for s in specs]
@@ -200,8 +250,12 @@ class GradingSession:
                 result.status = SubmissionStatus.TIMEOUT
             result.message = "; ".join([*cells, *(e.message for e in session.events)])[:4000]
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-            shutil.rmtree(workdir.parent / (workdir.name + "-tmp"), ignore_errors=True)
+            _remove_workdir(workdir)
+
+
+def _remove_workdir(workdir: Path) -> None:
+    shutil.rmtree(workdir, ignore_errors=True)
+    shutil.rmtree(workdir.parent / (workdir.name + "-tmp"), ignore_errors=True)
 
 
 def _cells(report: Any) -> list[dict]:

@@ -35,8 +35,9 @@ class WorkerSpec:
         workdir: host directory holding the student's files; the worker's cwd
             and the only place it can write (besides a private /tmp).
         limits: resource limits (see :class:`grader.config.Limits`).
-        slot: index of the parallel grading slot (0..jobs-1); isolated
-            backends give each slot its own unprivileged uid.
+        slot: the sandbox slot; isolated backends give each slot its own
+            unprivileged uid. Grading slot k uses sandbox slots 2k and 2k+1
+            (the current worker and the next one, started early).
     """
 
     workdir: Path

@@ -105,6 +105,7 @@ class Worker:
             except BaseException as exc:  # student code may raise anything, SystemExit included
                 reply = {"error": loader.format_exception(exc)}
             reply["stats"] = _stats()
+            _flush_output()
             self.send(reply)
 
     # ----------------------------------------------------------------- operations
@@ -204,6 +205,14 @@ class _TrustedCallable:
             self.worker.send(reply)
 
 
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # the student may have replaced or closed them
+            pass
+
+
 def _safe_repr(obj: Any) -> str:
     try:
         r = repr(obj)
@@ -292,6 +301,11 @@ def main(argv: list[str] | None = None) -> None:
     fd_in, fd_out = int(argv[0]), int(argv[1])
     _apply_limits(json.loads(argv[2]) if len(argv) > 2 else {})
     sys.dont_write_bytecode = True
+    for stream in (sys.stdout, sys.stderr):  # the worker is killed, not shut down: never hold output back
+        try:
+            stream.reconfigure(line_buffering=True)
+        except (AttributeError, ValueError):
+            pass
     os.set_inheritable(fd_in, False)
     os.set_inheritable(fd_out, False)
     Worker(fd_in, fd_out).serve()

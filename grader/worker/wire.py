@@ -352,11 +352,15 @@ def decode_payload(payload: bytearray, from_handle=None, torch_arrays: bool = Fa
 
 
 def write_frame(fd: int, pieces: list) -> None:
-    for piece in pieces:
-        mv = memoryview(piece).cast("B")
-        while mv:
-            n = os.write(fd, mv)
-            mv = mv[n:]
+    """Write all pieces of a frame, in as few system calls as the pipe allows."""
+    views = [memoryview(p).cast("B") for p in pieces]
+    while views:
+        n = os.writev(fd, views[:1024])
+        while views and n >= views[0].nbytes:
+            n -= views[0].nbytes
+            views.pop(0)
+        if views:
+            views[0] = views[0][n:]
 
 
 def read_exact(fd: int, n: int) -> bytearray:

@@ -15,9 +15,12 @@ Points: 40 if the mean accuracy over the 10 folds is at least 0.90 (the
 reference MLP reaches about 0.97, a logistic regression about 0.96; a network
 on unscaled features trained too briefly about 0.6-0.8).
 
-Also checked (failing them fails the test): ``build_model`` returns a new
-network each time (not the one trained in the previous fold), and
-``train_model`` returns a network of the same architecture.
+Also checked (failing them fails the test): ``train_model`` returns a network
+with the same ``nn.Linear`` layers as the one it was given, and ``build_model``
+returns a new network each time, not the one trained in the previous fold
+(which has seen this fold's held-out flowers): the previous fold's network
+must give the same logits for all 150 flowers (features only) after this
+fold's training as before it.
 
 Metrics recorded for the leaderboard: ``accuracy_mean``, ``accuracy_std``
 (population std over the folds), ``n_params`` and ``train_time_s`` (median
@@ -47,13 +50,14 @@ TRAIN_TIMEOUT_S = 30
 @pytest.mark.points(40)
 @pytest.mark.call_timeout(TRAIN_TIMEOUT_S)
 @pytest.mark.hint(
-    "Standardise the raw features (with statistics of the training data only), train long enough, "
-    "and check your accuracy with the notebook's cross-validation cell."
+    "The grader passes raw features to your model, in training and in evaluation: standardise them "
+    "inside the network (e.g. a first layer holding the training data's mean and std), train long "
+    "enough, and check your accuracy with the notebook's cross-validation cell."
 )
 def test_cross_validated_accuracy(submission, record_metric):
     X, y = load_iris_csv(DATA)
     accuracies, seconds = [], []
-    previous = None  # (held-out features, logits) of the last trained network
+    previous = None  # (network trained in the previous fold, its logits for all flowers then)
     for k, (train, test) in enumerate(repeated_stratified_kfold(y, N_SPLITS, N_REPEATS, FOLD_SEED)):
         code = (y + 1 + k % 2) % 3  # the fold's recoding of the species
         seed(submission, WORKER_SEED + k)
@@ -61,18 +65,6 @@ def test_cross_validated_accuracy(submission, record_metric):
         before = describe_module(model)
         if k == 0:
             record_metric("n_params", before["n_params"])
-        if previous is not None:
-            model.eval()
-            fresh = model(torch.from_numpy(previous[0]))
-            assert not (
-                isinstance(fresh, np.ndarray)
-                and fresh.shape == previous[1].shape
-                and np.allclose(fresh, previous[1], rtol=1e-6, atol=1e-7)
-            ), (
-                "build_model() returned the network trained in the previous fold: "
-                "it must build a new, untrained network on every call"
-            )
-            model.train()  # as build_model returned it
         start = time.perf_counter()
         model = submission.train_model(model, torch.from_numpy(X[train]), torch.from_numpy(code[train]))
         seconds.append(time.perf_counter() - start)
@@ -81,16 +73,42 @@ def test_cross_validated_accuracy(submission, record_metric):
             f"train_model must return the network it was given, trained: build_model's network has "
             f"the nn.Linear layers {before['linear']}, the returned one {after['linear']}"
         )
+        if previous is not None:
+            assert _same(_probe(previous[0], X), previous[1]), (
+                "training this fold's network changed the network of the previous fold: build_model() "
+                "must build a new, untrained network on every call, not return (or reuse layers of) "
+                "one that has already been trained"
+            )
         model.eval()
-        logits = model(torch.from_numpy(X[test]))
-        accuracies.append(accuracy(logits, code[test]))
-        previous = (X[test], logits)
+        accuracies.append(accuracy(model(torch.from_numpy(X[test])), code[test]))
+        previous = (model, _probe(model, X))
     mean = float(np.mean(accuracies))
     record_metric("accuracy_mean", mean)
     record_metric("accuracy_std", float(np.std(accuracies)))
     record_metric("train_time_s", float(np.median(seconds)))
     folds = ", ".join(f"{a:.2f}" for a in accuracies)
+    recoded = (
+        " The species are recoded in every fold (0 is not always setosa): a network that learns "
+        "the coding from the labels it is given is not affected."
+        if mean < 0.25  # below chance: the network answers in a fixed coding
+        else ""
+    )
     assert mean >= MIN_ACCURACY, (
         f"mean held-out accuracy {mean:.3f} over {len(accuracies)} folds is below {MIN_ACCURACY} "
-        f"(folds: {folds})"
+        f"(folds: {folds}).{recoded}"
+    )
+
+
+def _probe(model, X):
+    """The network's logits in eval mode for all flowers X (features only, no labels)."""
+    model.eval()
+    return model(torch.from_numpy(X))
+
+
+def _same(a, b):
+    return (
+        isinstance(a, np.ndarray)
+        and isinstance(b, np.ndarray)
+        and a.shape == b.shape
+        and bool(np.allclose(a, b, rtol=1e-6, atol=1e-7))
     )

@@ -7,15 +7,22 @@ network that ignores its training labels, e.g. one that looks the answers up in
 a copy of the public Iris table, scores as well after shuffling as before.
 
 One stratified half of the data (75 flowers) is the training set, the other
-half is held out. The submission is trained twice, with the same worker seed:
+half is held out. The submission is trained three times:
 
-1. on the true labels: held-out accuracy ``accuracy_true`` must be >= 0.80;
-2. on the same labels shuffled: held-out accuracy against the *true* labels,
+1. on the true labels: held-out accuracy must be >= 0.70 (it learns at all;
+   a network that predicts one class, or noise, would pass the check below);
+2. twice on shuffled labels (two permutations, two worker seeds): held-out
+   accuracy against the *true* labels; the lower of the two,
    ``permutation_accuracy``, must be <= 0.70.
 
-Thresholds: for the reference MLP over 200 random splits and permutations,
-``permutation_accuracy`` had mean 0.34, std 0.09 and maximum 0.60, so 0.70 is
-about 4 standard deviations above chance; a memoriser scores about 1.0.
+Why two shuffled runs and the lower one: a briefly trained network hardly moves
+from its random initialisation, and an initialisation can split the flowers
+along petal size in the species' order by luck. For a 4-64-32-3 tanh network
+trained 100 SGD steps, one shuffled run scored above 0.70 in 4 of 100 splits;
+luck does not repeat with another seed, while a memoriser scores about 1.0
+every time. Measured over 150 splits (3 trainings each): the reference MLP
+scored >= 0.91 on true labels and at most 0.49 as the lower shuffled run; the
+briefly trained network >= 0.76 and at most 0.68; none failed the check.
 
 Metrics recorded: ``permutation_accuracy``, and ``learns_from_labels`` (1.0
 if both conditions hold, else 0.0; the leaderboard does not rank a submission
@@ -35,40 +42,42 @@ pytestmark = pytest.mark.question("learning")
 
 DATA = Path(__file__).resolve().parents[3] / "assignments" / "lab-iris" / "data" / "iris.csv"
 SPLIT_SEED = 31  # which 75 flowers are the training set
-PERMUTATION_SEED = 97  # how their labels are shuffled
-WORKER_SEED = 2000
-MIN_TRUE_ACCURACY = 0.80
+PERMUTATION_SEEDS = (97, 98)  # how their labels are shuffled, one per shuffled run
+WORKER_SEED = 2000  # run i seeds the worker with WORKER_SEED + i
+MIN_TRUE_ACCURACY = 0.70
 MAX_PERMUTATION_ACCURACY = 0.70
 TRAIN_TIMEOUT_S = 30
-
-
-def _held_out_accuracy(submission, X, y_train_labels, y_test, train, test):
-    seed(submission, WORKER_SEED)
-    model = submission.build_model()
-    model = submission.train_model(model, torch.from_numpy(X[train]), torch.from_numpy(y_train_labels))
-    model.eval()
-    return accuracy(model(torch.from_numpy(X[test])), y_test)
 
 
 @pytest.mark.points(25)
 @pytest.mark.call_timeout(TRAIN_TIMEOUT_S)
 @pytest.mark.hint(
-    "train_model must learn from the (X, y) it is given: the grader trains on shuffled labels "
+    "train_model must learn from the (X, y) it is given: the grader also trains on shuffled labels "
     "and expects chance accuracy on held-out flowers."
 )
 def test_label_permutation(submission, record_metric):
     X, y = load_iris_csv(DATA)
     train, test = repeated_stratified_kfold(y, n_splits=2, n_repeats=1, seed=SPLIT_SEED)[0]
-    shuffled = label_permutation(y[train], PERMUTATION_SEED)
-    acc_true = _held_out_accuracy(submission, X, y[train], y[test], train, test)
-    acc_perm = _held_out_accuracy(submission, X, shuffled, y[test], train, test)
+
+    def held_out_accuracy(run, train_labels):
+        seed(submission, WORKER_SEED + run)
+        model = submission.build_model()
+        model = submission.train_model(model, torch.from_numpy(X[train]), torch.from_numpy(train_labels))
+        model.eval()
+        return accuracy(model(torch.from_numpy(X[test])), y[test])
+
+    acc_true = held_out_accuracy(0, y[train])
+    shuffled = [
+        held_out_accuracy(1 + i, label_permutation(y[train], s)) for i, s in enumerate(PERMUTATION_SEEDS)
+    ]
+    acc_perm = min(shuffled)
     learns = acc_true >= MIN_TRUE_ACCURACY and acc_perm <= MAX_PERMUTATION_ACCURACY
     record_metric("permutation_accuracy", acc_perm)
     record_metric("learns_from_labels", 1.0 if learns else 0.0)
     assert acc_perm <= MAX_PERMUTATION_ACCURACY, (
-        f"trained on shuffled labels, the network still scores {acc_perm:.3f} on held-out flowers "
-        f"(chance is 0.33, limit {MAX_PERMUTATION_ACCURACY}): it does not learn from the labels it is "
-        f"given (trained on the true labels it scores {acc_true:.3f})"
+        f"trained on shuffled labels, the network still scores {shuffled[0]:.3f} and {shuffled[1]:.3f} "
+        f"on held-out flowers (chance is 0.33, limit {MAX_PERMUTATION_ACCURACY}): it does not learn "
+        f"from the labels it is given (trained on the true labels it scores {acc_true:.3f})"
     )
     assert acc_true >= MIN_TRUE_ACCURACY, (
         f"trained on the true labels of 75 flowers, the network scores {acc_true:.3f} on the other 75, "
