@@ -123,6 +123,15 @@ class GradingSession:
         Raises:
             HarnessError: if the tests cannot be collected (before any grading).
         """
+        if self.include_hidden and self.config.reference is not None:
+            if self.config.reference_path is None:
+                raise HarnessError(f"the reference solution reference/{self.config.name}/{self.config.reference} "
+                                   "is missing: hidden tests cannot run without it")
+            try:
+                self.reference_module()
+            except Exception as exc:
+                raise HarnessError(f"the reference solution {self.config.reference_path} failed to import: "
+                                   f"{type(exc).__name__}: {exc}") from exc
         plugin = plugin_module.GraderPlugin(self, iter(submissions), on_result)
         pytest.main(self.pytest_args(), plugins=[plugin, plugin_module])
         for item in plugin.items:
@@ -248,9 +257,17 @@ class GradingSession:
             if any(c["status"] == "timeout" for c in (session.load_report or {}).get("cells", [])) \
                     and result.status is SubmissionStatus.GRADED:
                 result.status = SubmissionStatus.TIMEOUT
-            result.message = "; ".join([*cells, *(e.message for e in session.events)])[:4000]
+            result.message = "; ".join([*cells, *_counted(e.message for e in session.events)])[:4000]
         finally:
             _remove_workdir(workdir)
+
+
+def _counted(messages: Iterable[str]) -> list[str]:
+    """Messages in first-seen order, a repeated one once with its count."""
+    counts: dict[str, int] = {}
+    for m in messages:
+        counts[m] = counts.get(m, 0) + 1
+    return [m if n == 1 else f"{m} ({n} times)" for m, n in counts.items()]
 
 
 def _remove_workdir(workdir: Path) -> None:
