@@ -1,0 +1,74 @@
+"""Shared fixtures and the rule for sandbox tests.
+
+Tests that start bubblewrap carry ``@pytest.mark.sandbox`` (or use the
+``bwrap_required`` fixture). They never skip silently: where bubblewrap is
+missing or cannot start, they *fail* with a message that says how to install
+it, unless ``GRADER_ALLOW_NO_SANDBOX=1`` is set, in which case they skip
+(a developer's laptop without bubblewrap).
+
+The ``backend_name`` fixture parametrizes a test over both sandbox backends;
+its ``bwrap`` case carries the ``sandbox`` marker, so the rule above applies.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ALLOW_NO_SANDBOX_ENV = "GRADER_ALLOW_NO_SANDBOX"
+
+
+@functools.lru_cache(maxsize=1)
+def bwrap_problem() -> str | None:
+    """Why bubblewrap cannot run sandboxes here, or None if it can (probed once)."""
+    if not sys.platform.startswith("linux"):
+        return f"bubblewrap needs Linux (this is {sys.platform})"
+    exe = shutil.which("bwrap")
+    if exe is None:
+        return "bubblewrap (bwrap) is not installed: apt-get install -y bubblewrap"
+    argv = [exe, "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "--die-with-parent", "--", "/bin/true"]
+    if os.geteuid() != 0:
+        argv[1:1] = ["--unshare-user"]
+    try:
+        proc = subprocess.run(argv, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap is installed but cannot start: {exc}"
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode(errors="replace").strip()[:300]
+        return f"bubblewrap is installed but cannot create a sandbox (exit {proc.returncode}): {stderr}"
+    return None
+
+
+def require_bwrap() -> None:
+    """Fail (or, with GRADER_ALLOW_NO_SANDBOX=1, skip) unless bubblewrap works here."""
+    problem = bwrap_problem()
+    if problem is None:
+        return
+    if os.environ.get(ALLOW_NO_SANDBOX_ENV) == "1":
+        pytest.skip(f"{problem} ({ALLOW_NO_SANDBOX_ENV}=1)")
+    pytest.fail(f"this test needs a working bubblewrap sandbox: {problem}. "
+                f"Set {ALLOW_NO_SANDBOX_ENV}=1 to skip sandbox tests instead.", pytrace=False)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("sandbox") is not None:
+        require_bwrap()
+
+
+@pytest.fixture
+def bwrap_required() -> None:
+    """Use in a test (or another fixture) that starts bubblewrap: see the module docs."""
+    require_bwrap()
+
+
+@pytest.fixture(params=["subprocess", pytest.param("bwrap", marks=pytest.mark.sandbox)])
+def backend_name(request: pytest.FixtureRequest) -> str:
+    """Each sandbox backend in turn: ``subprocess`` and ``bwrap`` (marked ``sandbox``)."""
+    if request.param == "bwrap":
+        require_bwrap()
+    return request.param
