@@ -314,7 +314,10 @@ class Decoder:
         buf = self._buf(node["$a"])
         if count * dt.itemsize != len(buf):
             raise WireError("array buffer does not match its shape and dtype")
-        arr = np.frombuffer(buf, dtype=dt).reshape(shape) if count else np.zeros(shape, dtype=dt)
+        try:  # a zero-size shape can still hold a dimension numpy refuses (> 2**63, or too big together)
+            arr = np.frombuffer(buf, dtype=dt).reshape(shape) if count else np.zeros(shape, dtype=dt)
+        except (ValueError, OverflowError, MemoryError):
+            raise WireError("bad array shape") from None
         if dt.byteorder == ">" or (dt.byteorder == "=" and sys.byteorder == "big"):
             arr = arr.astype(dt.newbyteorder("="))
         if self.torch_arrays and node.get("tt") == 1:
