@@ -125,8 +125,9 @@ def _line(line: str) -> str:
     if stripped.startswith("%") and not stripped.startswith("%%"):
         name, _, rest = stripped[1:].partition(" ")
         if name in RUN_LINE_MAGICS and rest.strip():
-            # drop timeit options such as -n 10 -r 3
-            rest = re.sub(r"^(\s*-\w+(\s+\d+)?)*\s*", "", rest)
+            if name != "time":  # %time takes no options: "%time -x.sum()" is a statement
+                # drop timeit options such as -n 10 -r 3
+                rest = re.sub(r"^(\s*-\w+(\s+\d+)?)*\s*", "", rest)
             return f"{indent}{rest}"
         return f"{indent}pass  # skipped %{name}"
     if re.match(r"^[\w.\[\]'\"()]+\?\??\s*$", stripped):
