@@ -42,6 +42,8 @@ def parse_size(value: int | float | str) -> int:
         ValueError: on an unknown unit or a negative size.
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value != value or value in (float("inf"), float("-inf")):  # TOML has nan and inf
+            raise ValueError(f"not a size: {value!r}")
         size = int(value)
     else:
         m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", str(value))
@@ -84,7 +86,7 @@ class Limits:
                 kw[k] = int(v)
             else:
                 kw[k] = float(v)
-                if kw[k] <= 0:
+                if not kw[k] > 0:  # NaN too (TOML has nan)
                     raise ValueError(f"limits.{k} must be positive, got {v!r}")
         return cls(**kw)
 
@@ -160,17 +162,20 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
                 raise ValueError(f"data file {d!r} is not a file inside the assignment folder")
         limits = Limits.from_dict(raw.get("limits", {}))
         points = raw.get("points")
+        reference = raw.get("reference")
+        if reference is not None and (not isinstance(reference, str) or not reference):
+            raise ValueError(f"reference must be a file name, got {reference!r}")
         cfg = AssignmentConfig(
             name=name,
             title=str(raw.get("title", name)),
             files=files,
             data=data,
-            reference=raw.get("reference"),
+            reference=reference,
             points=float(points) if points is not None else None,
             seed=int(raw.get("seed", 0)),
             limits=limits,
             course=course,
         )
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: int(inf)
         raise CourseError(f"{path}: {exc}") from None
     return cfg

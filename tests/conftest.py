@@ -17,6 +17,8 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +74,26 @@ def backend_name(request: pytest.FixtureRequest) -> str:
     if request.param == "bwrap":
         require_bwrap()
     return request.param
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write ``{relative path: text or bytes}`` under ``root`` (folders made as needed); returns ``root``."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def write_files(tmp_path: Path):
+    """``write_files({"assignments/hw/assignment.toml": "...", ...})``: a file tree in ``tmp_path``
+    (text is dedented); returns the root. Pass ``root=`` to write elsewhere."""
+
+    def write(files: dict[str, str | bytes], root: Path | None = None) -> Path:
+        return write_tree(root or tmp_path, files)
+
+    return write
