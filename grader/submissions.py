@@ -213,6 +213,8 @@ def discover(folder: Path, config: AssignmentConfig) -> list[Submission]:
             by_student.setdefault(entry.name, []).append(entry)
         elif entry.suffix in EXTENSIONS:
             by_student.setdefault(entry.stem, []).append(entry)
+        elif entry.is_symlink() and entry.is_dir():  # a linked folder: reported (not followed), not dropped
+            by_student.setdefault(entry.name, []).append(entry)
     out = []
     for student, paths in sorted(by_student.items()):
         if len(paths) > 1:
