@@ -50,6 +50,11 @@ class StudentError(RemoteError):
         super().__init__(f"{what} raised {self.exc_type}: {self.exc_message}{where}")
 
 
+class _NoLength(StudentError, TypeError):
+    """``len()`` of a remote object that has no length. Also a ``TypeError``, because
+    ``list(remote_iterator)`` asks for a length hint first and ignores only a TypeError."""
+
+
 class MissingName(RemoteError):
     """The submission does not define a name a test needs."""
 
@@ -454,7 +459,13 @@ class RemoteObject:
         self._req({"op": "setitem", "obj": self, "key": key, "value": value}, f"{self._name()}[...] = ...")
 
     def __len__(self) -> int:
-        n = self._req({"op": "len", "obj": self}, f"len({self._name()})")
+        try:
+            n = self._req({"op": "len", "obj": self}, f"len({self._name()})")
+        except StudentError as exc:
+            if exc.exc_type != "TypeError":
+                raise
+            raise _NoLength(f"len({self._name()})", {"type": exc.exc_type, "message": exc.exc_message,
+                                                      "traceback": exc.student_traceback, "where": exc.where}) from None
         if type(n) is not int or n < 0:
             raise StudentError(f"len({self._name()})", {"type": "TypeError", "message": "len() is not an int"})
         return n

@@ -62,9 +62,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         require_bwrap()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def bwrap_required() -> None:
-    """Use in a test (or another fixture) that starts bubblewrap: see the module docs."""
+    """Use in a test or fixture (of any scope) that starts bubblewrap: see the module docs."""
     require_bwrap()
 
 

@@ -131,7 +131,7 @@ class WorkerProcess:
         return self.exit_status
 
     def _reaped(self, status: int, ru) -> None:
-        self.exit_status = os.waitstatus_to_exitcode(status)
+        self.exit_status = self.backend.exit_status(os.waitstatus_to_exitcode(status))
         self.popen.returncode = self.exit_status
         self.rusage_cpu = ru.ru_utime + ru.ru_stime
 
@@ -204,6 +204,11 @@ class Backend(ABC):
     @abstractmethod
     def command(self, spec: WorkerSpec, fds: tuple[int, int]) -> tuple[list[str], dict[str, str], Path | None]:
         """The command line, environment and cwd that start a worker."""
+
+    def exit_status(self, code: int) -> int:
+        """The worker's exit status from that of the process the backend started
+        (negative: killed by that signal)."""
+        return code
 
     def kill(self, proc: WorkerProcess) -> None:
         try:

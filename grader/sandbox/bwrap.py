@@ -150,6 +150,13 @@ class BwrapBackend(Backend):
                   json.dumps(limits)]
         return argv + ["--", *inner], None, None
 
+    def exit_status(self, code: int) -> int:
+        # bwrap exits with 128 + N when the worker was killed by signal N (a shell's
+        # convention); report the signal, so that a segfault reads as one.
+        if 128 < code < 128 + signal.NSIG:
+            return -(code - 128)
+        return code
+
     def kill(self, proc: WorkerProcess) -> None:
         # bwrap runs as the grader's own user: killing it takes down the PID
         # namespace, and with it every process the submission started.
