@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from grader.crossval import accuracy, load_iris_csv, repeated_stratified_kfold
-from grader.remote import seed
+from grader.remote import RemoteObject, seed, type_name
 
 pytestmark = pytest.mark.question("accuracy")
 
@@ -37,6 +37,9 @@ def test_quick_train_and_evaluate(submission):
     start = time.perf_counter()
     model = submission.train_model(model, torch.from_numpy(X[train]), torch.from_numpy(y[train]))
     seconds = time.perf_counter() - start
+    assert isinstance(model, RemoteObject), (
+        f"train_model must return the trained network (a torch.nn.Module), got {type_name(model)}"
+    )
     model.eval()
     acc = accuracy(model(torch.from_numpy(X[test])), y[test])
     assert acc >= MIN_ACCURACY, (

@@ -40,7 +40,7 @@ import pytest
 import torch
 
 from grader.crossval import accuracy, load_iris_csv, repeated_stratified_kfold
-from grader.remote import describe_module, seed
+from grader.remote import RemoteObject, describe_module, seed, type_name
 
 pytestmark = pytest.mark.question("accuracy")
 
@@ -74,6 +74,9 @@ def test_cross_validated_accuracy(submission, record_metric):
         start = time.perf_counter()
         model = submission.train_model(model, torch.from_numpy(X[train]), torch.from_numpy(code[train]))
         seconds.append(time.perf_counter() - start)
+        assert isinstance(model, RemoteObject), (
+            f"train_model must return the trained network (a torch.nn.Module), got {type_name(model)}"
+        )
         after = describe_module(model)
         assert after["linear"] == before["linear"], (
             f"train_model must return the network it was given, trained: build_model's network has "

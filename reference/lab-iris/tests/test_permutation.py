@@ -36,7 +36,7 @@ import pytest
 import torch
 
 from grader.crossval import accuracy, label_permutation, load_iris_csv, repeated_stratified_kfold
-from grader.remote import seed
+from grader.remote import RemoteObject, seed, type_name
 
 pytestmark = pytest.mark.question("learning")
 
@@ -63,6 +63,9 @@ def test_label_permutation(submission, record_metric):
         seed(submission, WORKER_SEED + run)
         model = submission.build_model()
         model = submission.train_model(model, torch.from_numpy(X[train]), torch.from_numpy(train_labels))
+        assert isinstance(model, RemoteObject), (
+            f"train_model must return the trained network (a torch.nn.Module), got {type_name(model)}"
+        )
         model.eval()
         return accuracy(model(torch.from_numpy(X[test])), y[test])
 
