@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import AssignmentConfig, load_assignment
+from .config import AssignmentConfig, load_assignment, slot_limits
 from .course import Course, CourseError
 from .results import SubmissionResult
 from .sandbox import make_backend
@@ -59,7 +59,7 @@ def main(assignment: str, path: str | Path | None = None, *, course: str | Path 
 
     cwd = Path.cwd()
     course_obj = Course.at(course) if course else find_course(assignment, cwd)
-    config = load_assignment(course_obj, assignment)
+    config = slot_limits(load_assignment(course_obj, assignment), jobs=1)
     target = Path(path) if path else default_path(config, cwd)
     if not target.exists():
         raise CourseError(f"{target} does not exist")

@@ -18,7 +18,7 @@ Example::
     max_file_size = "10MiB"  # largest submission accepted
     output = "256KiB"        # captured stdout/stderr kept per submission
     disk = "64MiB"           # largest file the worker may write
-    threads = 1              # CPU threads per worker (OMP_NUM_THREADS, torch)
+    threads = 1              # CPU threads per worker (OMP_NUM_THREADS, torch); 0: the slot's CPU share
     restarts = 2             # fresh workers after a timeout or crash, per submission
 """
 
@@ -67,7 +67,7 @@ class Limits:
     max_file_size: int = 10 * 2**20
     output: int = 256 * 2**10
     disk: int = 64 * 2**20
-    threads: int = 1
+    threads: int = 0  # 0: the slot's CPU share (cores // jobs)
     restarts: int = 2
     processes: int = 256
     open_files: int = 256
@@ -179,3 +179,13 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
     except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: int(inf)
         raise CourseError(f"{path}: {exc}") from None
     return cfg
+
+
+def slot_limits(config: AssignmentConfig, jobs: int) -> AssignmentConfig:
+    """The config with ``limits.threads`` set to one grading slot's CPU share
+    (cores // jobs, at least 1), unless the settings fix it."""
+    import dataclasses
+    import os
+
+    threads = config.limits.threads or max(1, (os.cpu_count() or 1) // max(1, jobs))
+    return dataclasses.replace(config, limits=dataclasses.replace(config.limits, threads=threads))

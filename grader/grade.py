@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import AssignmentConfig, load_assignment
+from .config import AssignmentConfig, load_assignment, slot_limits
 from .course import Course
 from .results import SubmissionResult, SubmissionStatus
 from .sandbox import SandboxError, make_backend
@@ -40,12 +40,6 @@ class BatchReport:
     @property
     def all(self) -> list[SubmissionResult]:
         return sorted(self.results + self.skipped, key=lambda r: r.student)
-
-
-def slot_limits(config: AssignmentConfig, jobs: int) -> AssignmentConfig:
-    """The config with ``threads`` set to this slot's CPU share (if not fixed in the settings)."""
-    threads = config.limits.threads or max(1, (os.cpu_count() or 1) // max(1, jobs))
-    return dataclasses.replace(config, limits=dataclasses.replace(config.limits, threads=threads))
 
 
 def _slot_main(course_root: str, assignment: str, backend_name: str, slot: int, jobs: int,

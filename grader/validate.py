@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import load_assignment
+from .config import load_assignment, slot_limits
 from .course import Course, CourseError
 from .results import SubmissionResult
 from .sandbox import make_backend
@@ -41,7 +41,7 @@ def main(assignment: str, *, course: str | Path | None = None, backend: str = "a
     from .harness.session import GradingSession
 
     course_obj = Course.at(course)
-    config = load_assignment(course_obj, assignment)
+    config = slot_limits(load_assignment(course_obj, assignment), jobs=1)
     if config.reference_path is None:
         raise CourseError(f"assignment {assignment!r} has no reference solution "
                           f"(expected reference/{assignment}/{config.reference or '<reference> in assignment.toml'})")

@@ -255,7 +255,7 @@ def rlimits(limits: Limits) -> dict[str, int]:
     """The rlimits a worker applies to itself (bytes, seconds, counts)."""
     return {
         "as": limits.memory,
-        "cpu": int(limits.total_timeout) + 5,
+        "cpu": (int(limits.total_timeout) + 5) * max(1, limits.threads),  # CPU seconds over all threads
         "fsize": limits.disk,
         "nofile": limits.open_files,
         "nproc": limits.processes,
