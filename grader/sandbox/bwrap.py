@@ -8,8 +8,8 @@ process tree when the grader kills bwrap (``--die-with-parent`` and the PID
 namespace make that hold even for ``setsid`` daemons).
 
 Started as root (the instructor's grading machine, CI), bwrap keeps only
-CAP_SETUID/CAP_SETGID for ``setpriv`` to drop to an unprivileged uid of the
-worker's slot (``60000 + slot``), with every capability and
+CAP_SETUID/CAP_SETGID for ``setpriv`` to drop to an unprivileged uid leased
+for the worker's slot (see :meth:`BwrapBackend.uid`), with every capability and
 ``no-new-privs`` dropped; ``prlimit`` then sets the rlimits, which the worker
 also re-applies. Each slot having its own uid makes ``RLIMIT_NPROC`` and the
 clean-up of leftover processes per slot. Started as an ordinary user (a
@@ -20,6 +20,7 @@ See ``../shared/notes/sandbox-facts.md`` for the measurements behind this.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -34,6 +35,8 @@ from .plain import BOOTSTRAP, worker_env
 SANDBOX_HOME = "/home/student"
 SANDBOX_LIB = "/opt/grader"
 BASE_UID = 60000
+UID_RANGE = 4096
+LEASE_DIR = "/run/grader-uids"
 SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
              "/etc/alternatives", "/etc/fonts", "/etc/mime.types")
@@ -59,13 +62,45 @@ class BwrapBackend(Backend):
         super().__init__()
         self.hide = [Path(p).resolve() for p in hide]
         self.as_root = os.geteuid() == 0
+        self._uids: dict[int, tuple[int, int]] = {}
 
     @classmethod
     def available(cls) -> bool:
         return sys.platform.startswith("linux") and shutil.which("bwrap") is not None
 
     def uid(self, slot: int) -> int:
-        return BASE_UID + slot
+        """The unprivileged uid of a sandbox slot, leased for this backend's lifetime.
+
+        Uids come from ``BASE_UID .. BASE_UID + UID_RANGE - 1``; a uid is held
+        with an exclusive ``flock`` on ``LEASE_DIR/<uid>``, so two graders on one
+        machine never share one (the clean-up kills every process of a uid).
+        The lock dies with the process that holds it; a newly leased uid is
+        first cleared of any process an earlier holder left behind.
+
+        Raises:
+            OSError: if every uid in the range is leased.
+        """
+        if slot not in self._uids:
+            os.makedirs(LEASE_DIR, mode=0o700, exist_ok=True)
+            for uid in range(BASE_UID, BASE_UID + UID_RANGE):
+                fd = os.open(os.path.join(LEASE_DIR, str(uid)), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                self._uids[slot] = (uid, fd)
+                self._kill_uid(slot)
+                break
+            else:
+                raise OSError(f"all {UID_RANGE} sandbox uids from {BASE_UID} are in use by other graders")
+        return self._uids[slot][0]
+
+    def close(self) -> None:
+        for slot in list(self._uids):
+            self._kill_uid(slot)
+            os.close(self._uids.pop(slot)[1])
+        super().close()
 
     def prepare_workdir(self, spec: WorkerSpec) -> None:
         if self.as_root:
@@ -171,9 +206,9 @@ class BwrapBackend(Backend):
 
     def _kill_uid(self, slot: int) -> None:
         """Kill any process left running under the slot's uid (root only)."""
-        if not self.as_root:
+        if not self.as_root or slot not in self._uids:
             return
-        uid = self.uid(slot)
+        uid = self._uids[slot][0]
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
