@@ -14,6 +14,8 @@ The lab's hidden tests record these metrics with ``record_metric``:
                          model scores well even on shuffled labels (it
                          memorised the public data set and ignores the
                          labels it is given)
+``architecture_ok``      optional: 0.0 if the network breaks the lab's
+                         architecture rules (such a network is not ranked)
 =======================  ===================================================
 
 The board lists every submission of the assignment in three groups:
@@ -22,7 +24,8 @@ The board lists every submission of the assignment in three groups:
    descending, ties (accuracies equal to 9 decimals) broken by fewer
    parameters, then by student id; ranks are 1, 2, 3... with no shared ranks;
 2. unranked (rank missing), with a note: an accuracy but a failed permutation
-   check, or (by default) no permutation check recorded; same order;
+   check, (by default) no permutation check recorded, or a network that
+   breaks the architecture rules; same order;
 3. unranked, note = status: no accuracy (crashed, invalid...), by student id.
 """
 
@@ -130,6 +133,9 @@ def _row(
     elif learns is None and require_check:
         group = _DEMOTED
         note = "not ranked: the permutation check did not run"
+    elif _number(r.metrics, "architecture_ok") == 0.0:
+        group = _DEMOTED
+        note = "not ranked: the network breaks the lab's architecture rules"
     else:
         group = _RANKED
         if learns is None:

@@ -160,3 +160,13 @@ def test_write_html_without_accuracies(store: ResultStore, tmp_path: Path):
     save(store, "dan", status=SubmissionStatus.CRASHED)
     page = write_html(leaderboard(store, LAB), tmp_path / "board.html").read_text()
     assert "No accuracies to plot" in page and "<td>dan</td>" in page and "base64" not in page
+
+
+def test_rule_breaking_network_is_not_ranked(store: ResultStore):
+    save(store, "fair", metrics(0.95))
+    save(store, "two_layers", {**metrics(0.99), "architecture_ok": 0.0})  # best accuracy, breaks the rules
+    save(store, "ok_marked", {**metrics(0.90), "architecture_ok": 1.0})
+    df = leaderboard(store, LAB)
+    assert df["student"].tolist() == ["fair", "ok_marked", "two_layers"]
+    assert df["rank"].tolist()[:2] == [1, 2] and pd.isna(df["rank"].iloc[2])
+    assert "architecture" in df["note"].iloc[2]
