@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import shutil
 import sys
 import tempfile
@@ -133,7 +134,12 @@ class GradingSession:
                 raise HarnessError(f"the reference solution {self.config.reference_path} failed to import: "
                                    f"{type(exc).__name__}: {exc}") from exc
         plugin = plugin_module.GraderPlugin(self, iter(submissions), on_result)
-        pytest.main(self.pytest_args(), plugins=[plugin, plugin_module])
+        test_dirs = [d for d in (self.public_dir, self.hidden_dir) if d is not None]
+        _forget_modules(test_dirs)
+        try:
+            pytest.main(self.pytest_args(), plugins=[plugin, plugin_module])
+        finally:
+            _forget_modules(test_dirs)
         for item in plugin.items:
             spec = plugin.specs.get(item.nodeid)
             if spec is not None and spec.visibility.value == "public":
@@ -260,6 +266,18 @@ class GradingSession:
             result.message = "; ".join([*cells, *_counted(e.message for e in session.events)])[:4000]
         finally:
             _remove_workdir(workdir)
+
+
+def _forget_modules(dirs: list[Path]) -> None:
+    """Drop the test modules and conftests imported from ``dirs``. pytest's importlib mode
+    reuses a module already in ``sys.modules`` under the same name, so without this a second
+    run in this process would run the first run's tests: stale after an edit, or another
+    course's tests with the same layout (``assignments.<hw>.tests.test_x``)."""
+    prefixes = tuple(f"{d}{os.sep}" for d in dirs)  # pytest imports them by the paths it was given
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if prefixes and isinstance(file, str) and file.startswith(prefixes):
+            sys.modules.pop(name, None)
 
 
 def _counted(messages: Iterable[str]) -> list[str]:
