@@ -42,14 +42,14 @@ class BatchReport:
         return sorted(self.results + self.skipped, key=lambda r: r.student)
 
 
-def _slot_main(course_root: str, assignment: str, backend_name: str, slot: int, jobs: int,
+def _slot_main(course_root: str, assignment: str, backend_name: str, hide: list[str], slot: int, jobs: int,
                tasks: Any, events: Any) -> None:
     """Body of one grading process: grade submissions from ``tasks`` until a None arrives."""
     from .harness.session import GradingSession, HarnessError
 
     try:
         config = slot_limits(load_assignment(Course.at(course_root), assignment), jobs)
-        backend = make_backend(backend_name, hide=[Path(course_root)])
+        backend = make_backend(backend_name, hide=[Path(h) for h in hide])
         session = GradingSession(config, backend, include_hidden=True, slot=slot)
     except Exception as exc:
         events.put(("fatal", slot, f"{type(exc).__name__}: {exc}"))
@@ -136,13 +136,15 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
             else:
                 todo.append(sub)
         notify("total", len(todo))
-        results = _run_pool(course_obj, config, backend_name, todo, jobs, store, notify) if todo else []
+        # everything secret or belonging to others stays invisible even if it lies under /usr
+        hide = [str(p.resolve()) for p in (course_obj.root, folder, db_path.parent)]
+        results = _run_pool(course_obj, config, backend_name, hide, todo, jobs, store, notify) if todo else []
     finally:
         store.close()
     return BatchReport(results=results, skipped=[s for s in skipped if s is not None], db=db_path)
 
 
-def _run_pool(course: Course, config: AssignmentConfig, backend_name: str, todo: list[Submission],
+def _run_pool(course: Course, config: AssignmentConfig, backend_name: str, hide: list[str], todo: list[Submission],
               jobs: int | None, store: ResultStore, notify: Callable[[str, Any], None]) -> list[SubmissionResult]:
     from .harness.session import HarnessError
 
@@ -154,7 +156,7 @@ def _run_pool(course: Course, config: AssignmentConfig, backend_name: str, todo:
     for _ in range(n):
         tasks.put(None)
     by_student = {s.student: s for s in todo}
-    args = (str(course.root), config.name, backend_name)
+    args = (str(course.root), config.name, backend_name, hide)
     procs = {slot: ctx.Process(target=_slot_main, args=(*args, slot, n, tasks, events), daemon=True)
              for slot in range(n)}
     for p in procs.values():

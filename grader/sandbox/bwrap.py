@@ -120,6 +120,17 @@ class BwrapBackend(Backend):
         return sorted({d.resolve() for d in dirs if d.exists()}, key=lambda p: len(p.parts))
 
     def mount_args(self, spec: WorkerSpec) -> list[str]:
+        """bwrap's filesystem arguments, in order (later mounts cover earlier ones).
+
+        1. the system, read-only: ``/usr`` and its links, a few ``/etc`` files;
+           a private ``/proc``, ``/dev``, ``/tmp`` and ``/dev/shm``;
+        2. the Python installation(s), read-only, with 0755 parents;
+        3. every ``hide`` path that step 1 or 2 made visible, covered by an
+           empty tmpfs (a course folder under ``/usr/local``, say);
+        4. Python directories that lie inside a hidden path (a virtual
+           environment inside the course folder) bound again on top;
+        5. the worker's code, read-only, and its working directory.
+        """
         args = ["--ro-bind", "/usr", "/usr"]
         for d in SYSTEM_DIRS:
             if os.path.islink(d):
@@ -134,22 +145,30 @@ class BwrapBackend(Backend):
         bound: list[Path] = [Path("/usr")]
         masked: list[Path] = []
         made: set[Path] = set()
-        for d in self.python_dirs():
-            if any(_inside(d, b) for b in bound) and not any(_inside(d, m) for m in masked):
-                continue  # already visible
+
+        def visible(path: Path) -> bool:
+            return any(_inside(path, b) for b in bound) and not any(_inside(path, m) for m in masked)
+
+        def bind(d: Path) -> None:
             for parent in reversed(d.parents):
-                if parent == Path("/") or parent in made:
-                    continue
-                visible = any(_inside(parent, b) for b in bound) and not any(_inside(parent, m) for m in masked)
-                if not visible:
-                    args += ["--perms", "0755", "--dir", str(parent)]
+                if parent != Path("/") and parent not in made and not visible(parent):
+                    args.extend(["--perms", "0755", "--dir", str(parent)])
                     made.add(parent)
-            args += ["--ro-bind", str(d), str(d)]
+            args.extend(["--ro-bind", str(d), str(d)])
             bound.append(d)
-            for h in self.hide:
-                if _inside(h, d) and h != d:
-                    args += ["--tmpfs", str(h)]
-                    masked.append(h)
+
+        python = self.python_dirs()
+        for d in python:
+            if not visible(d):
+                bind(d)
+        for h in self.hide:
+            if h.exists() and visible(h) and not _inside(Path("/usr"), h):
+                args += ["--tmpfs", str(h)]
+                masked.append(h)
+                made = {m for m in made if not _inside(m, h)}
+        for d in python:
+            if not visible(d):
+                bind(d)
         # bwrap creates missing parents as 0700: make them reachable for the worker's uid
         args += ["--perms", "0755", "--dir", str(Path(SANDBOX_LIB).parent),
                  "--perms", "0755", "--dir", str(Path(SANDBOX_HOME).parent)]
