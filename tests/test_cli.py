@@ -255,6 +255,7 @@ def test_symlinked_reference_is_never_read(graded):
 
 
 @pytest.mark.sandbox
+@pytest.mark.slow
 def test_grade_resumes_and_force_regrades(course, graded):
     db = course / "grades.db"
     with sqlite3.connect(db) as conn:
@@ -351,14 +352,15 @@ def test_validate_reports_problems(tmp_path):
     (["grade", "nope"], "no assignment 'nope'"),
     (["validate", "nope"], "no assignment 'nope'"),
     (["check", "hw", "does/not/exist.py"], "does not exist"),
-    (["gradebook", "-a", "nope"], "no graded submissions for assignment 'nope'"),
-    (["gradebook", "-o", "grades.txt"], "unknown extension"),
+    pytest.param(["gradebook", "-a", "nope"], "no graded submissions for assignment 'nope'",
+                 marks=pytest.mark.sandbox),
+    pytest.param(["gradebook", "-o", "grades.txt"], "unknown extension", marks=pytest.mark.sandbox),
     (["gradebook", "--db", "missing.db"], "no results store"),
     (["grade", "hw", "--backend", "subprocess", "--submissions", "no-such-folder"], "no submissions folder"),
     (["grade", "hw", "--backend", "subprocess", "--student", "zed"], "no submission for zed"),
 ], ids=["check-unknown", "grade-unknown", "validate-unknown", "check-missing-file", "gradebook-unknown",
         "gradebook-extension", "gradebook-no-db", "grade-no-submissions", "grade-unknown-student"])
-def test_bad_input_exits_2_with_a_clear_error(course, graded_or_not, args, message):
+def test_bad_input_exits_2_with_a_clear_error(course, store_if_needed, args, message):
     proc = grader(*args, "--course", str(course), cwd=course)
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     assert "error:" in proc.stderr and message in " ".join(proc.stderr.split())
@@ -366,9 +368,9 @@ def test_bad_input_exits_2_with_a_clear_error(course, graded_or_not, args, messa
 
 
 @pytest.fixture
-def graded_or_not(request):
-    """Gradebook errors need a store; make sure one exists when the sandbox is available."""
-    if "gradebook" in request.node.name:
+def store_if_needed(request):
+    """The cases marked ``sandbox`` need a results store: grade the class first."""
+    if request.node.get_closest_marker("sandbox"):
         request.getfixturevalue("graded")
 
 
