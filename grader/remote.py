@@ -361,14 +361,13 @@ class RemoteSession:
             CallTimeout: the call ran out of time (the worker is killed).
             WorkerCrashed: the worker died, broke the protocol, or cannot restart.
         """
-        if not _starting:
-            self.ensure()
         left = self.remaining()
-        if left <= 0:
+        if left <= 0 and not self.dead_reason:
             self.dead_reason = f"{self.what} used up its total time limit of {self.limits.total_timeout:g} s"
             self.dead_kind = "timeout"
             self._fail("timeout", self.dead_reason)
-            raise self._dead_error()
+        if not _starting:
+            self.ensure()  # raises once the session is dead, before starting any worker
         timeout = min(timeout if timeout is not None else self.call_timeout, left)
         if self._release:
             message = {**message, "rel": self._release}

@@ -414,3 +414,28 @@ def test_a_second_run_in_one_process_runs_the_current_tests(make_course):
     (course.root / "assignments/syn/tests/test_edit.py").write_text(
         "def test_e(submission):\n    assert submission.inc(1) == 99\n")
     assert course.grade(("s", REFERENCE))["s"].score == 0.0
+
+
+def test_module_fixture_can_use_the_submission_once_per_submission(make_course, tmp_path):
+    """A module-scoped fixture may call the student's code (e.g. train once) and is
+    rebuilt for each submission, so each submission sees only its own result."""
+    log = tmp_path / "calls.log"
+    course = make_course({"test_once.py": f"""\
+        import pytest
+
+        @pytest.fixture(scope="module")
+        def trained(submission):
+            with open({str(log)!r}, "a") as f:
+                f.write("train\\n")
+            return submission.ident()
+
+        @pytest.mark.parametrize("i", range(3))
+        def test_uses_it(trained, submission, i):
+            assert trained == submission.ident()
+        """})
+    students = [(name, REFERENCE.replace('"reference"', repr(name))) for name in ("ann", "ben")]
+    results = course.grade(*students)
+    for name, _ in students:
+        assert results[name].score == results[name].max_score == 1.0, \
+            [(t.name, t.status, t.message) for t in results[name].tests]
+    assert log.read_text().splitlines() == ["train", "train"]

@@ -6,7 +6,9 @@ loop, :meth:`GraderPlugin.pytest_runtestloop` takes submissions one at a time,
 starts their worker, and runs every item with ``runtestprotocol`` (the same
 re-run mechanism pytest-rerunfailures uses). The last item of a submission is
 run with ``nextitem=None``, which tears down every fixture, session-scoped ones
-included, so nothing leaks from one submission into the next.
+included, so nothing leaks from one submission into the next. So ``submission``,
+``reference`` and ``record_metric`` are session-scoped: one per submission,
+usable from module-scoped fixtures (to train a model once per submission).
 """
 
 from __future__ import annotations
@@ -125,13 +127,13 @@ def _plugin(request: pytest.FixtureRequest) -> GraderPlugin:
     return plugin
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def submission(request: pytest.FixtureRequest) -> Any:
     """Proxy to the student's notebook or module in the sandboxed worker."""
     return _plugin(request).context.proxy
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def reference(request: pytest.FixtureRequest) -> Any:
     """The reference solution module, imported in the trusted process."""
     plugin = _plugin(request)
@@ -152,7 +154,7 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def record_metric(request: pytest.FixtureRequest) -> Callable[[str, float], None]:
     """``record_metric(name, value)``: store a number with the submission's result.
 
