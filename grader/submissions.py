@@ -84,6 +84,25 @@ def _hash(files: dict[str, bytes]) -> str:
     return h.hexdigest()
 
 
+def fingerprint(paths: list[Path]) -> str:
+    """A cheap hash of what is at ``paths`` (names, types, sizes, modification
+    times; folders one level deep, links not followed) for submissions that are
+    refused before their content is read, so that a resumed batch skips them too."""
+    h = hashlib.sha256(b"fingerprint\0")
+    entries: list[Path] = []
+    for p in paths:
+        entries.append(p)
+        if p.is_dir() and not p.is_symlink():
+            entries += sorted(p.iterdir())
+    for p in entries:
+        try:
+            st = os.lstat(p)
+        except OSError:
+            continue
+        h.update(f"{p.name}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()
+
+
 def _regular(path: Path) -> bool:
     try:
         return stat.S_ISREG(os.lstat(path).st_mode)
@@ -142,14 +161,17 @@ def read_submission(student: str, main: Path | None, config: AssignmentConfig,
     sub = Submission(student=student, path=main, problem=problem)
     if main is None:
         sub.problem = problem or "no submission file"
+        sub.sha256 = fingerprint([folder] if folder else [])
         return sub
     limit = config.limits.max_file_size
     if not _regular(main):
         sub.problem = f"{main.name} is not a regular file (symbolic links are not accepted)"
+        sub.sha256 = fingerprint([main])
         return sub
     size = main.stat().st_size
     if size > limit:
         sub.problem = f"{main.name} is too large ({size} bytes; the limit is {limit})"
+        sub.sha256 = fingerprint([main])
         return sub
     content = main.read_bytes()
     sub.files = {main.name: content}
@@ -219,7 +241,8 @@ def discover(folder: Path, config: AssignmentConfig) -> list[Submission]:
     for student, paths in sorted(by_student.items()):
         if len(paths) > 1:
             names = ", ".join(p.name for p in paths)
-            out.append(Submission(student=student, problem=f"several submissions for one student: {names}"))
+            out.append(Submission(student=student, problem=f"several submissions for one student: {names}",
+                                  sha256=fingerprint(paths)))
         else:
             out.append(from_path(paths[0], config, student))
     return out
