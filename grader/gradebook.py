@@ -51,13 +51,7 @@ def gradebook(store: ResultStore, assignment: str | None = None) -> pd.DataFrame
     """
     if assignment is None:
         return _course_gradebook(store.results())
-    results = store.results(assignment)
-    if not results:
-        known = ", ".join(store.assignments()) or "none"
-        raise LookupError(
-            f"no graded submissions for assignment {assignment!r} in {store.path} "
-            f"(assignments with results: {known})"
-        )
+    results = store.require_results(assignment)
     return _assignment_gradebook(assignment, results)
 
 

@@ -86,13 +86,7 @@ def leaderboard(
         LookupError: the store holds no results for ``assignment``.
         StoreError: the store cannot be read.
     """
-    results = store.results(assignment)
-    if not results:
-        known = ", ".join(store.assignments()) or "none"
-        raise LookupError(
-            f"no graded submissions for assignment {assignment!r} in {store.path} "
-            f"(assignments with results: {known})"
-        )
+    results = store.require_results(assignment)
     std_metric = (metric.removesuffix("_mean") if metric.endswith("_mean") else metric) + "_std"
     entries = sorted(
         (_row(r, metric, std_metric, require_permutation_check) for r in results), key=lambda e: e[0]

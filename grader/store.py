@@ -279,6 +279,20 @@ class ResultStore:
             return self._load("", ())
         return self._load("WHERE assignment = ?", (assignment,))
 
+    def require_results(self, assignment: str) -> list[SubmissionResult]:
+        """Like :meth:`results` for one assignment, but never empty.
+
+        Raises:
+            LookupError: no results for ``assignment``; the message lists the
+                assignments that have some.
+        """
+        results = self.results(assignment)
+        if not results:
+            known = ", ".join(self.assignments()) or "none"
+            raise LookupError(f"no graded submissions for assignment {assignment!r} in {self.path} "
+                              f"(assignments with results: {known})")
+        return results
+
     def graded_hash(self, assignment: str, student: str) -> tuple[str, str] | None:
         """``(sha256, suite_hash)`` of the stored grading of a submission, or None.
 

@@ -214,10 +214,7 @@ class BwrapBackend(Backend):
     def kill(self, proc: WorkerProcess) -> None:
         # bwrap runs as the grader's own user: killing it takes down the PID
         # namespace, and with it every process the submission started.
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        super().kill(proc)
         self._kill_uid(proc.spec.slot)
 
     def cleanup(self, proc: WorkerProcess) -> None:
