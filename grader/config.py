@@ -17,7 +17,8 @@ Example::
     memory = "3GiB"          # address-space limit of the worker
     max_file_size = "10MiB"  # largest submission accepted
     output = "256KiB"        # captured stdout/stderr kept per submission
-    disk = "64MiB"           # largest file the worker may write
+    disk = "64MiB"           # largest file the worker may write; with bubblewrap also what it may
+                             # store in each of its home (besides its files), /tmp and /dev/shm
     threads = 1              # CPU threads per worker (OMP_NUM_THREADS, torch); 0: the slot's CPU share
     restarts = 2             # fresh workers after a timeout or crash, per submission
 """

@@ -2,8 +2,9 @@
 
 Each worker runs in its own PID, network, IPC and UTS namespaces, sees a
 read-only view of the system (``/usr`` and the Python installation only; no
-``/home``, no ``/root``, nothing of the course), writes only to its private
-working directory and a private ``/tmp``, and is killed with its whole
+``/home``, no ``/root``, nothing of the course), writes only to size-limited
+tmpfs mounts (its home, which is its working directory, ``/tmp`` and
+``/dev/shm``; never to the host's disk), and is killed with its whole
 process tree when the grader kills bwrap (``--die-with-parent`` and the PID
 namespace make that hold even for ``setsid`` daemons).
 
@@ -33,6 +34,7 @@ from .base import Backend, WorkerProcess, WorkerSpec, rlimits
 from .plain import BOOTSTRAP, worker_env
 
 SANDBOX_HOME = "/home/student"
+SANDBOX_SUBMISSION = "/opt/submission"  # the submission's files, read-only; copied into the home
 SANDBOX_LIB = "/opt/grader"
 BASE_UID = 60000
 UID_RANGE = 4096
@@ -40,6 +42,13 @@ LEASE_DIR = "/run/grader-uids"
 SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
              "/etc/alternatives", "/etc/fonts", "/etc/mime.types")
+
+
+def home_size(limits) -> int:
+    """Size of the worker's home (a tmpfs): the largest submission the grader accepts (its
+    main file plus four times as much in other files, see :mod:`grader.submissions`), plus
+    ``disk`` for what the worker writes."""
+    return limits.disk + 5 * limits.max_file_size
 
 
 def _inside(path: Path, parent: Path) -> bool:
@@ -172,12 +181,19 @@ class BwrapBackend(Backend):
         # bwrap creates missing parents as 0700: make them reachable for the worker's uid
         args += ["--perms", "0755", "--dir", str(Path(SANDBOX_LIB).parent),
                  "--perms", "0755", "--dir", str(Path(SANDBOX_HOME).parent)]
+        # The host folder with the submission's files is only read (the worker copies them into
+        # its home when it loads the submission): a bind that the worker could write would let it
+        # fill the host's disk file by file, each within RLIMIT_FSIZE, or plant trees of any depth
+        # for the grader's clean-up to walk.
         args += ["--ro-bind", str(self.worker_lib()), SANDBOX_LIB,
-                 "--bind", str(spec.workdir), SANDBOX_HOME, "--chdir", SANDBOX_HOME]
+                 "--ro-bind", str(spec.workdir), SANDBOX_SUBMISSION,
+                 "--perms", "0777", "--size", str(home_size(spec.limits)), "--tmpfs", SANDBOX_HOME,
+                 "--chdir", SANDBOX_HOME]
         return args
 
     def command(self, spec: WorkerSpec, fds: tuple[int, int]):
         env = worker_env(spec.limits, SANDBOX_HOME, "/tmp")
+        env["GRADER_SUBMISSION_DIR"] = SANDBOX_SUBMISSION
         limits = rlimits(spec.limits)
         if not self.as_root:
             limits.pop("nproc")  # would count all of the user's own processes

@@ -21,6 +21,7 @@ import operator
 import os
 import random
 import resource
+import shutil
 import sys
 import time
 from typing import Any
@@ -161,6 +162,7 @@ class Worker:
         raise ValueError(f"unknown operation {op!r}")
 
     def _load(self, req: dict) -> dict:
+        _copy_submission()
         sys.path.insert(0, os.getcwd())
         start = time.perf_counter()
         if req["kind"] == "notebook":
@@ -203,6 +205,20 @@ class _TrustedCallable:
             except BaseException as exc:
                 reply = {"error": loader.format_exception(exc)}
             self.worker.send(reply)
+
+
+def _copy_submission() -> None:
+    """Copy the submission's files into the working directory, where a backend
+    keeps them in a separate read-only folder (``GRADER_SUBMISSION_DIR``; bwrap:
+    the home is a size-limited tmpfs). Runs before any student code."""
+    source = os.environ.get("GRADER_SUBMISSION_DIR")
+    if not source or not os.path.isdir(source):
+        return
+    for entry in os.scandir(source):  # entry by entry: the home itself is not ours to chmod
+        if entry.is_dir(follow_symlinks=False):
+            shutil.copytree(entry.path, entry.name, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(entry.path, entry.name, follow_symlinks=False)
 
 
 def _flush_output() -> None:
