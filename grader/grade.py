@@ -187,6 +187,10 @@ def _run_pool(course: Course, config: AssignmentConfig, backend_name: str, hide:
                                              f"the grading process died (exit code {p.exitcode})"))
                     if respawns < MAX_RESPAWNS * n and fatal is None:
                         respawns += 1
+                        # it may have taken its stop sentinel before dying (in its clean-up): the
+                        # new process needs its own, or it waits for a task forever. A spare
+                        # sentinel is queued after every task, so it is never read.
+                        tasks.put(None)
                         procs[slot] = ctx.Process(target=_slot_main, args=(*args, slot, n, tasks, events),
                                                   daemon=True)
                         procs[slot].start()
