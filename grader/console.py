@@ -9,6 +9,7 @@ turns it (and any unexpected exception) into a readable message.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any, Iterable
 
@@ -33,6 +34,16 @@ class Abort(Exception):
 
 def abort(message: str, code: int = 2) -> None:
     raise Abort(message, code)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _shown(text: str) -> str:
+    """``text`` ready to print: rich markup escaped, and control characters (ESC, CR,
+    backspace...: messages carry text from student code) shown as ``\\x1b`` instead of
+    obeyed, so that no submission can move the cursor or restyle the instructor's screen."""
+    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
 
 
 def human() -> Console:
@@ -61,11 +72,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/] {escape(message)}")
+    err.print(f"[yellow]warning:[/] {_shown(message)}")
 
 
 def note(message: str) -> None:
-    human().print(f"[dim]{escape(message)}[/]")
+    human().print(f"[dim]{_shown(message)}[/]")
 
 
 _STATUS_STYLE = {
@@ -87,21 +98,21 @@ def _points(x: float) -> str:
 def print_check(result: SubmissionResult) -> None:
     """Each test with its points and message, then the total (``grader check``)."""
     c = human()
-    c.print(f"[bold]{escape(result.assignment)}[/] — {escape(result.path or result.student)}")
+    c.print(f"[bold]{_shown(result.assignment)}[/] — {_shown(result.path or result.student)}")
     if result.status is not SubmissionStatus.GRADED or result.message:
         style = _SUB_STYLE[result.status]
-        c.print(f"[{style}]{result.status}[/]: {escape(result.message)}")
+        c.print(f"[{style}]{result.status}[/]: {_shown(result.message)}")
     question = None
     for t in result.tests:
         if t.question != question:
             question = t.question
-            c.print(f"\n[bold]{escape(question)}[/]")
-        c.print(f"  {_STATUS_STYLE[t.status]} {escape(t.name)}  [dim]{_points(t.score)}/{_points(t.max_score)}[/]")
+            c.print(f"\n[bold]{_shown(question)}[/]")
+        c.print(f"  {_STATUS_STYLE[t.status]} {_shown(t.name)}  [dim]{_points(t.score)}/{_points(t.max_score)}[/]")
         if t.message and not t.passed:
             for line in t.message.splitlines()[:12]:
-                c.print(f"      {escape(line)}")
+                c.print(f"      {_shown(line)}")
         if t.hint and not t.passed:
-            c.print(f"      [cyan]hint:[/] {escape(t.hint)}")
+            c.print(f"      [cyan]hint:[/] {_shown(t.hint)}")
     passed = sum(t.passed for t in result.tests)
     c.print(f"\n[bold]Total: {_points(result.score)} / {_points(result.max_score)}[/] "
             f"({passed} of {len(result.tests)} tests passed)")
@@ -117,9 +128,9 @@ def summary_table(results: Iterable[SubmissionResult], title: str) -> Table:
         hidden = [t for t in r.tests if t.visibility is Visibility.HIDDEN]
         h = f"{_points(sum(t.score for t in hidden))}/{_points(sum(t.max_score for t in hidden))}" if hidden else "-"
         msg = r.message.splitlines()[0] if r.message else ""
-        table.add_row(escape(r.student), f"[{_SUB_STYLE[r.status]}]{r.status}[/]",
+        table.add_row(_shown(r.student), f"[{_SUB_STYLE[r.status]}]{r.status}[/]",
                       f"{_points(r.score)}/{_points(r.max_score)}", h, f"{r.wall_time_s:.2f}",
-                      escape(msg[:90] + ("..." if len(msg) > 90 else "")))
+                      _shown(msg[:90] + ("..." if len(msg) > 90 else "")))
     return table
 
 
