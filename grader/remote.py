@@ -291,7 +291,9 @@ class RemoteSession:
             proc = self.channel.proc
             proc.close()
             self.outputs.append(proc.output.text())
-            self.cpu_time_s += max(self._worker_cpu, proc.rusage_cpu)
+            self.cpu_time_s += proc.sandbox_cpu if proc.sandbox_cpu is not None else \
+                max(self._worker_cpu, proc.rusage_cpu)
+            self.peak_memory_bytes = max(self.peak_memory_bytes, proc.sandbox_peak_memory or 0)
             self._worker_cpu = 0.0
             self.channel = None
 
@@ -333,7 +335,8 @@ class RemoteSession:
         except (EOFError, OSError):
             proc = channel.proc
             proc.wait(2.0)
-            self._fail("crashed", f"the worker {describe_exit(proc.exit_status)} during {what}")
+            note = proc.backend.exit_note(proc)
+            self._fail("crashed", f"the worker {note or describe_exit(proc.exit_status)} during {what}")
             raise WorkerCrashed(self.events[-1].message) from None
         except wire.WireError as exc:
             raise self._violation(str(exc)) from None

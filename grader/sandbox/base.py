@@ -112,6 +112,8 @@ class WorkerProcess:
         self.drain = drain
         self.started = time.monotonic()
         self.rusage_cpu = 0.0
+        self.sandbox_cpu: float | None = None  # CPU seconds of the whole sandbox, where the backend knows
+        self.sandbox_peak_memory: int | None = None  # bytes, idem
         self.exit_status: int | None = None
         self._closed = False
 
@@ -209,6 +211,11 @@ class Backend(ABC):
         """The worker's exit status from that of the process the backend started
         (negative: killed by that signal)."""
         return code
+
+    def exit_note(self, proc: WorkerProcess) -> str:
+        """Why the worker died, if the backend knows more than its exit status
+        (e.g. the sandbox ran out of memory); else ""."""
+        return ""
 
     def kill(self, proc: WorkerProcess) -> None:
         try:

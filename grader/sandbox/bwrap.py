@@ -30,6 +30,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from . import cgroups
 from .base import Backend, WorkerProcess, WorkerSpec, rlimits
 from .plain import BOOTSTRAP, worker_env
 
@@ -72,6 +73,8 @@ class BwrapBackend(Backend):
         self.hide = [Path(p).resolve() for p in hide]
         self.as_root = os.geteuid() == 0
         self._uids: dict[int, tuple[int, int]] = {}
+        self._cgroups: dict[int, cgroups.SlotCgroup] = {}
+        self.use_cgroups = cgroups.available()
 
     @classmethod
     def available(cls) -> bool:
@@ -100,6 +103,10 @@ class BwrapBackend(Backend):
                     continue
                 self._uids[slot] = (uid, fd)
                 self._kill_uid(slot)
+                if self.use_cgroups:
+                    cg = cgroups.SlotCgroup(str(uid))
+                    if cg.usable:
+                        self._cgroups[slot] = cg
                 break
             else:
                 raise OSError(f"all {UID_RANGE} sandbox uids from {BASE_UID} are in use by other graders")
@@ -108,6 +115,8 @@ class BwrapBackend(Backend):
     def close(self) -> None:
         for slot in list(self._uids):
             self._kill_uid(slot)
+            if slot in self._cgroups:
+                self._cgroups.pop(slot).remove()
             os.close(self._uids.pop(slot)[1])
         super().close()
 
@@ -218,7 +227,12 @@ class BwrapBackend(Backend):
         python = sys.executable
         inner += [python, "-I", "-c", BOOTSTRAP.format(lib=SANDBOX_LIB), str(fds[0]), str(fds[1]),
                   json.dumps(limits)]
-        return argv + ["--", *inner], None, None
+        argv = argv + ["--", *inner]
+        cg = self._cgroups.get(spec.slot)
+        if cg is not None:  # the whole sandbox, not each process, gets the memory and process limits
+            cg.prepare(spec.limits.memory, spec.limits.processes)
+            argv = cg.wrap(argv)
+        return argv, None, None
 
     def exit_status(self, code: int) -> int:
         # bwrap exits with 128 + N when the worker was killed by signal N (a shell's
@@ -235,6 +249,16 @@ class BwrapBackend(Backend):
 
     def cleanup(self, proc: WorkerProcess) -> None:
         self._kill_uid(proc.spec.slot)
+        cg = self._cgroups.get(proc.spec.slot)
+        if cg is not None:
+            proc.sandbox_cpu = cg.cpu_time()
+            proc.sandbox_peak_memory = cg.peak_memory()
+
+    def exit_note(self, proc: WorkerProcess) -> str:
+        cg = self._cgroups.get(proc.spec.slot)
+        if cg is not None and cg.out_of_memory():
+            return f"was killed for using more than its memory limit of {proc.spec.limits.memory / 2**20:.0f} MiB"
+        return ""
 
     def _kill_uid(self, slot: int) -> None:
         """Kill any process left running under the slot's uid (root only)."""

@@ -43,6 +43,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader.sandbox import cgroups
+
 import redteam
 from grader import console
 from grader import grade as grade_mod
@@ -325,8 +327,9 @@ def test_disk_use_is_bounded(batch):
     assert wrote <= DISK_BOUND, f"a sandbox stored {wrote / 2**20:.0f} MiB (bound {DISK_BOUND / 2**20:.0f} MiB)"
 
 
-@pytest.mark.xfail(strict=True, reason="memory is limited per process (RLIMIT_AS), not per sandbox: "
-                   "processes * memory can be held at once; bounding the whole sandbox needs a cgroup")
+@pytest.mark.xfail(not cgroups.available(), strict=True,
+                   reason="without cgroup v1 memory (not root, or not mounted) memory is limited per process "
+                   "(RLIMIT_AS), not per sandbox: processes * memory can be held at once")
 def test_memory_is_bounded_per_sandbox(batch):
     result = _result(batch, "fork_memory")
     held = redteam.reported_number(result.output, "HELD")

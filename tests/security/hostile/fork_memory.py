@@ -2,8 +2,8 @@
 
 Attack: at import the module forks 4 children; each allocates and touches 400
 MiB (well under a 1 GiB per-process address-space limit) and holds it. Once
-all report in, the parent prints ``HELD <bytes>``: the memory the sandbox held
-at once. With 256 processes allowed, the same trick holds about 100 GiB, enough
+one reports in, the parent prints ``HELD <bytes>``: the memory the sandbox held
+at once, so far. With 256 processes allowed, the same trick holds about 100 GiB, enough
 to push a grading host into the OOM killer. Functions return a wrong constant
 (12345.678).
 
@@ -41,6 +41,7 @@ while held < CHILDREN * BLOCK and time.monotonic() < deadline:
     if not data:
         break
     held += BLOCK
+    print(f"HELD {held}", flush=True)  # as it goes: killed children keep the pipe open until the others exit
 print(f"HELD {held}")
 for pid in kids:
     try:
