@@ -1,7 +1,7 @@
 """Per-submission overhead of sandboxed grading, beyond the student's own compute.
 
 Grades a batch of generated hw1 submissions (the correct and one-mistake
-variants in tests/fixtures/hw1, as modules and as notebooks) in a throwaway
+variants in reference/hw1/{variants,mutants}, as modules and as notebooks) in a throwaway
 copy of the course, and reports medians:
 
 * batch: wall time per submission of ``grader.grade.main`` (bubblewrap,
@@ -51,8 +51,8 @@ def make_course(tmp: Path, n: int) -> Course:
     """A course copy with ``n`` generated hw1 submissions (every 3rd a notebook)."""
     for part in ("assignments/hw1", "reference/hw1"):
         shutil.copytree(ROOT / part, tmp / part, ignore=shutil.ignore_patterns("__pycache__"))
-    sources = sorted((ROOT / "tests/fixtures/hw1/correct").glob("*.py")) + \
-        sorted((ROOT / "tests/fixtures/hw1/mutants").glob("*.py"))
+    sources = sorted((ROOT / "reference/hw1/variants").glob("*.py")) + \
+        sorted((ROOT / "reference/hw1/mutants").glob("*.py"))
     out = tmp / "submissions/hw1"
     out.mkdir(parents=True)
     for i in range(n):

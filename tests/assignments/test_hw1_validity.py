@@ -1,63 +1,44 @@
-"""Validity of hw1's tests: they tell right from wrong, through the real harness.
+"""Validity of hw1's tests: they tell right from wrong, through the real pipeline.
 
-Every implementation in ``tests/fixtures/hw1/correct/`` must get full marks,
-and every one-mistake mutant in ``tests/fixtures/hw1/mutants/`` must lose
-points in exactly the questions its docstring names ("Must lose points in:
-..."), and in no other: partial credit follows the mistake. The reference
-gets full marks from the public and the hidden suite, and the untouched
-template loads cleanly but scores nothing.
+Every implementation in ``reference/hw1/variants/`` must get full marks, and
+every one-mistake mutant in ``reference/hw1/mutants/`` must lose points in
+exactly the questions its docstring names ("Must lose points in: ..."), and in
+no other: partial credit follows the mistake. The reference gets full marks
+from the public and the hidden suite, and the untouched template loads cleanly
+but scores nothing.
 
-All submissions are graded in one session (tests collected once) with the
-unisolated subprocess backend: isolation is not what is under test here.
+All submissions are graded in one session (tests collected once) in the
+bubblewrap sandbox, as ``grader grade`` does.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from grader.config import load_assignment
 from grader.course import Course
-from grader.harness.session import GradingSession
 from grader.results import SubmissionResult, SubmissionStatus
-from grader.sandbox import make_backend
-from grader.submissions import from_path
 
-pytestmark = pytest.mark.slow
+from validity import ROOT, failures, grade_files, lost_points, named_questions, student_id
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "hw1"
-CORRECT = sorted((FIXTURES / "correct").glob("*.py"))
-MUTANTS = sorted((FIXTURES / "mutants").glob("*.py"))
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
+
+CORRECT = sorted((ROOT / "reference" / "hw1" / "variants").glob("*.py"))
+MUTANTS = sorted((ROOT / "reference" / "hw1" / "mutants").glob("*.py"))
 REFERENCE = ROOT / "reference" / "hw1" / "hw1.py"
 TEMPLATE = ROOT / "assignments" / "hw1" / "hw1.ipynb"
 QUESTIONS = {"activations", "derivatives", "neuron", "affine", "mlp"}
 
 
 def _student(path: Path) -> str:
-    """A unique student id per graded file: reference, template, correct-<name>, mutants-<name>."""
-    special = {REFERENCE: "reference", TEMPLATE: "template"}
-    return special.get(path, f"{path.parent.name}-{path.stem}")
+    return student_id(path)
 
 
-def _named_questions(path: Path) -> set[str]:
-    match = re.search(r"Must lose points in: ([\w, ]+)\.", path.read_text())
-    assert match, f"{path.name}: the docstring must say 'Must lose points in: <questions>.'"
-    return {q.strip() for q in match.group(1).split(",")}
-
-
-def _lost(result: SubmissionResult) -> dict[str, float]:
-    lost: dict[str, float] = {}
-    for t in result.tests:
-        if t.score < t.max_score:
-            lost[t.question] = lost.get(t.question, 0.0) + t.max_score - t.score
-    return lost
-
-
-def _failures(result: SubmissionResult) -> str:
-    return "\n".join(f"  {t.name}: {t.message[:200]}" for t in result.tests if not t.passed)
+_named_questions = named_questions
+_lost = lost_points
+_failures = failures
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +47,7 @@ def config():
 
 
 def _grade(config, paths: list[Path], *, include_hidden: bool) -> dict[str, SubmissionResult]:
-    session = GradingSession(config, make_backend("subprocess"), include_hidden=include_hidden)
-    try:
-        subs = [from_path(p, config, student=_student(p)) for p in paths]
-        return {r.student: r for r in session.grade(subs)}
-    finally:
-        session.close()
+    return grade_files("hw1", paths, include_hidden=include_hidden)
 
 
 @pytest.fixture(scope="module")

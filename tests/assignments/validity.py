@@ -24,8 +24,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def student_id(path: Path) -> str:
-    """A unique id per graded file: ``<folder>-<stem>``."""
-    return f"{path.parent.name}-{path.stem}"
+    """A unique id per graded file: its path in the repository, ``/`` as ``-``
+    (e.g. ``reference-hw1-mutants-relu_grad_one_at_zero.py``)."""
+    path = Path(path).resolve()
+    parts = path.relative_to(ROOT).parts if ROOT in path.parents else (path.parent.name, path.name)
+    return "-".join(parts)
 
 
 def named_questions(path: Path) -> set[str]:

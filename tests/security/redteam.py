@@ -37,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE_DIR = Path(__file__).resolve().parent / "hostile"
-FIXTURES = ROOT / "tests" / "fixtures" / "hw1" / "correct"
+FIXTURES = ROOT / "reference" / "hw1" / "variants"
 ENV_SECRET = "GRADER_REDTEAM_SECRET"
 
 # Small limits so that the hostile batch stays quick on a 2-core machine.
