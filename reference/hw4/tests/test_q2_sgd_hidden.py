@@ -1,0 +1,125 @@
+"""Hidden tests, question "sgd" (6 points): vanilla gradient descent, w - lr*dw.
+
+The CS231n signature: ``next_w, config = sgd(w, dw, config=None)``, with the
+default ``learning_rate = 1e-2`` filled into ``config`` when it is missing
+(config None, empty, or holding other keys).
+
+Mistakes these catch: a step uphill (``w + lr*dw``), a learning rate read
+from nowhere (the default ignored, or the given one ignored), a default that
+is not written into the returned config, a config argument without a default.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+from grader.testing import assert_close
+
+pytestmark = pytest.mark.question("sgd")
+
+RTOL, ATOL = 1e-5, 1e-7  # float32 arithmetic passes; a wrong step is off by far more
+SHAPES = [(1,), (6,), (3, 4), (2, 3, 4)]
+_NO_CONFIG = object()  # call the rule with two arguments
+
+
+def _uphill(w, dw, config=None):
+    config = {"learning_rate": 1e-2, **(config or {})}
+    return w + config["learning_rate"] * dw, config
+
+
+MISTAKES = {"w + lr*dw, a step uphill: gradient descent subtracts the gradient, w - lr*dw": _uphill}
+
+
+# ----------------------------------------------------------------------------- helpers
+# The config crosses the sandbox as plain data: each step sends it to the
+# student's rule and the rule's returned config is what the next step sends.
+
+
+def _step(rule, w, dw, config, what):
+    """One call ``rule(w, dw, config)``, checked to return the pair ``(next_w, config)``."""
+    out = rule(w, dw) if config is _NO_CONFIG else rule(w, dw, config)
+    if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
+        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        raise AssertionError(f"{what} should return the pair (next_w, config) with config a dict; got {got}")
+    return out[0], out[1]
+
+
+def _run(rule, w, grads, config, what):
+    """Steps of ``rule`` over ``grads``, passing each returned config back in: (list of next_w, last config)."""
+    ws = []
+    for dw in grads:
+        w, config = _step(rule, w, dw, copy.deepcopy(config) if isinstance(config, dict) else config, what)
+        ws.append(w)
+    return ws, config
+
+
+def _matches(actual, expected):
+    return all(np.shape(a) == np.shape(e) and np.allclose(np.asarray(a, dtype=float), e, rtol=RTOL, atol=ATOL,
+                                                          equal_nan=True) for a, e in zip(actual, expected))
+
+
+def _check_steps(actual, expected, what, mistakes=()):
+    """``assert_close`` step by step; on a failure, name the known mistake the student's
+    steps match (``mistakes``: pairs (description, steps of the mistaken rule))."""
+    for k, (a, e) in enumerate(zip(actual, expected)):
+        try:
+            assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
+        except AssertionError as exc:
+            for label, wrong in mistakes:
+                if _matches(actual, wrong) and not _matches(expected, wrong):
+                    raise AssertionError(f"{exc}. This matches {label}.") from None
+            raise
+
+
+def _mistakes(rules, w, grads, config):
+    """The steps each mistaken rule takes on the same problem."""
+    return [(label, _run(rule, w, grads, config, label)[0]) for label, rule in rules.items()]
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_one_step_with_config_none(submission, reference, rng, shape):
+    w, dw = rng.normal(size=shape), rng.normal(size=shape)
+    actual, _ = _run(submission.sgd, w, [dw], None, "sgd(w, dw, None)")
+    expected, _ = _run(reference.sgd, w, [dw], None, "reference")
+    _check_steps(actual, expected, f"sgd(w, dw, None), w of shape {shape}", _mistakes(MISTAKES, w, [dw], None))
+
+
+@pytest.mark.hint("Read the learning rate from config['learning_rate']; 1e-2 is only its default.")
+@pytest.mark.parametrize("lr", [0.5, 1e-3])
+def test_learning_rate_from_config(submission, reference, rng, lr):
+    w, grads = rng.normal(size=(4, 3)), [rng.normal(size=(4, 3)) for _ in range(3)]
+    config = {"learning_rate": lr}
+    actual, _ = _run(submission.sgd, w, grads, config, "sgd")
+    expected, _ = _run(reference.sgd, w, grads, config, "reference")
+    _check_steps(actual, expected, f"sgd with learning_rate={lr}, 3 steps", _mistakes(MISTAKES, w, grads, config))
+
+
+@pytest.mark.hint("Fill in the missing defaults and return them in config: config.setdefault('learning_rate', 1e-2).")
+def test_default_is_written_into_config(submission, rng):
+    w, dw = rng.normal(size=5), rng.normal(size=5)
+    _, config = _step(submission.sgd, w, dw, _NO_CONFIG, "sgd(w, dw)")
+    assert "learning_rate" in config, f"sgd(w, dw) returned config {sorted(config)}, without 'learning_rate'"
+    assert_close(config["learning_rate"], 1e-2, name="sgd(w, dw) config['learning_rate']")
+
+
+@pytest.mark.hint("A config that lacks 'learning_rate' still uses the default 1e-2.")
+@pytest.mark.parametrize("config", [{}, {"momentum": 0.9}], ids=["empty", "other-keys"])
+def test_missing_learning_rate_uses_the_default(submission, reference, rng, config):
+    w, grads = rng.normal(size=7), [rng.normal(size=7) for _ in range(2)]
+    actual, _ = _run(submission.sgd, w, grads, config, f"sgd(w, dw, {config})")
+    expected, _ = _run(reference.sgd, w, grads, config, "reference")
+    _check_steps(actual, expected, f"sgd with config {config}", _mistakes(MISTAKES, w, grads, config))
+
+
+@pytest.mark.parametrize("scale", [0.0, 1e8], ids=["zero-gradient", "large"])
+def test_zero_and_large_gradients(submission, reference, rng, scale):
+    w = (1.0 if scale == 0 else 1e6) * rng.normal(size=(2, 5))
+    grads = [scale * rng.normal(size=(2, 5)) for _ in range(2)]
+    actual, _ = _run(submission.sgd, w, grads, {"learning_rate": 0.1}, "sgd")
+    expected, _ = _run(reference.sgd, w, grads, {"learning_rate": 0.1}, "reference")
+    _check_steps(actual, expected, f"sgd with gradients of size {scale:g}")

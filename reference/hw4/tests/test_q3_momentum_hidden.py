@@ -1,0 +1,198 @@
+"""Hidden tests, question "momentum" (11 points): the lecture's momentum.
+
+    v = beta*v + (1 - beta)*dw,   w = w - lr*v
+
+``config``: ``learning_rate`` (1e-2), ``momentum`` (beta, 0.9) and the state
+``velocity`` (zeros at first), all stored in the returned config.
+
+This is the velocity as an exponential moving average of the gradients. It
+is *not* the classical form ``v = mu*v - lr*dw; w = w + v`` (CS231n's
+``sgd_momentum``) and not PyTorch's default ``v = mu*v + dw``: the factor
+(1 - beta) makes the first step ten times smaller than theirs (beta = 0.9).
+The failure messages name these when the student's steps match them.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+from grader.testing import assert_close
+
+pytestmark = pytest.mark.question("momentum")
+
+RTOL, ATOL = 1e-5, 1e-7
+SHAPES = [(1,), (6,), (3, 4), (2, 3, 4)]
+_NO_CONFIG = object()
+
+
+def _hyper(config):
+    return {"learning_rate": 1e-2, "momentum": 0.9, **(config or {})}
+
+
+def _classical(w, dw, config=None):
+    c = _hyper(config)
+    v = c["momentum"] * c.get("velocity", np.zeros_like(w)) - c["learning_rate"] * dw
+    return w + v, {**c, "velocity": v}
+
+
+def _undampened(w, dw, config=None):
+    c = _hyper(config)
+    v = c["momentum"] * c.get("velocity", np.zeros_like(w)) + dw
+    return w - c["learning_rate"] * v, {**c, "velocity": v}
+
+
+def _step_before_velocity(w, dw, config=None):
+    c = _hyper(config)
+    v_old = c.get("velocity", np.zeros_like(w))
+    v = c["momentum"] * v_old + (1 - c["momentum"]) * dw
+    return w - c["learning_rate"] * v_old, {**c, "velocity": v}
+
+
+def _velocity_not_stored(w, dw, config=None):
+    c = _hyper(config)
+    v = c["momentum"] * c.get("velocity", np.zeros_like(w)) + (1 - c["momentum"]) * dw
+    return w - c["learning_rate"] * v, c
+
+
+MISTAKES = {
+    "classical momentum (v = mu*v - lr*dw, w = w + v); this assignment uses v = beta*v + (1 - beta)*dw, "
+    "then w - lr*v": _classical,
+    "momentum without the factor (1 - beta) (v = beta*v + dw, PyTorch's default); this assignment uses "
+    "v = beta*v + (1 - beta)*dw": _undampened,
+    "a step with the old velocity (w - lr*v before v is updated); update v first, then step with the new v":
+        _step_before_velocity,
+    "a velocity that is not stored back into config (every step starts again from v = 0)": _velocity_not_stored,
+}
+
+
+# ----------------------------------------------------------------------------- helpers
+# The config crosses the sandbox as plain data: each step sends it to the
+# student's rule and the rule's returned config is what the next step sends.
+
+
+def _step(rule, w, dw, config, what):
+    """One call ``rule(w, dw, config)``, checked to return the pair ``(next_w, config)``."""
+    out = rule(w, dw) if config is _NO_CONFIG else rule(w, dw, config)
+    if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
+        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        raise AssertionError(f"{what} should return the pair (next_w, config) with config a dict; got {got}")
+    return out[0], out[1]
+
+
+def _run(rule, w, grads, config, what):
+    """Steps of ``rule`` over ``grads``, passing each returned config back in: (list of next_w, last config)."""
+    ws = []
+    for dw in grads:
+        w, config = _step(rule, w, dw, copy.deepcopy(config) if isinstance(config, dict) else config, what)
+        ws.append(w)
+    return ws, config
+
+
+def _matches(actual, expected):
+    return all(np.shape(a) == np.shape(e) and np.allclose(np.asarray(a, dtype=float), e, rtol=RTOL, atol=ATOL,
+                                                          equal_nan=True) for a, e in zip(actual, expected))
+
+
+def _check_steps(actual, expected, what, mistakes=()):
+    """``assert_close`` step by step; on a failure, name the known mistake the student's
+    steps match (``mistakes``: pairs (description, steps of the mistaken rule))."""
+    for k, (a, e) in enumerate(zip(actual, expected)):
+        try:
+            assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
+        except AssertionError as exc:
+            for label, wrong in mistakes:
+                if _matches(actual, wrong) and not _matches(expected, wrong):
+                    raise AssertionError(f"{exc}. This matches {label}.") from None
+            raise
+
+
+def _mistakes(rules, w, grads, config):
+    """The steps each mistaken rule takes on the same problem."""
+    return [(label, _run(rule, w, grads, config, label)[0]) for label, rule in rules.items()]
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_first_step_with_config_none(submission, reference, rng, shape):
+    w, dw = rng.normal(size=shape), rng.normal(size=shape)
+    actual, _ = _run(submission.sgd_momentum, w, [dw], None, "sgd_momentum(w, dw, None)")
+    expected, _ = _run(reference.sgd_momentum, w, [dw], None, "reference")
+    _check_steps(actual, expected, f"sgd_momentum(w, dw, None), w of shape {shape}",
+                 _mistakes(MISTAKES, w, [dw], None))
+
+
+@pytest.mark.hint("Fill in the defaults and store the state: config.setdefault('momentum', 0.9), ..., "
+                  "config['velocity'] = v.")
+def test_config_holds_defaults_and_velocity(submission, reference, rng):
+    w, dw = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    _, config = _step(submission.sgd_momentum, w, dw, _NO_CONFIG, "sgd_momentum(w, dw)")
+    _, expected = reference.sgd_momentum(w, dw)
+    for key in ("learning_rate", "momentum", "velocity"):
+        assert key in config, f"sgd_momentum(w, dw) returned config {sorted(config)}, without {key!r}"
+        assert_close(config[key], expected[key], rtol=RTOL, atol=ATOL, name=f"sgd_momentum(w, dw) config[{key!r}]")
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("hyper", [{"learning_rate": 0.1, "momentum": 0.9}, {"learning_rate": 0.05, "momentum": 0.5}],
+                         ids=["beta=0.9", "beta=0.5"])
+def test_sequence_with_given_hyperparameters(submission, reference, rng, hyper):
+    w, grads = rng.normal(size=(3, 4)), [rng.normal(size=(3, 4)) for _ in range(6)]
+    actual, _ = _run(submission.sgd_momentum, w, grads, hyper, "sgd_momentum")
+    expected, _ = _run(reference.sgd_momentum, w, grads, hyper, "reference")
+    _check_steps(actual, expected, f"sgd_momentum with {hyper}, 6 steps", _mistakes(MISTAKES, w, grads, hyper))
+
+
+def test_velocity_is_the_moving_average(submission, reference, rng):
+    w, grads = rng.normal(size=5), [rng.normal(size=5) for _ in range(4)]
+    _, config = _run(submission.sgd_momentum, w, grads, {"momentum": 0.8}, "sgd_momentum")
+    _, expected = _run(reference.sgd_momentum, w, grads, {"momentum": 0.8}, "reference")
+    assert "velocity" in config, f"sgd_momentum returned config {sorted(config)}, without 'velocity'"
+    assert_close(config["velocity"], expected["velocity"], rtol=RTOL, atol=ATOL,
+                 name="config['velocity'] after 4 steps (beta = 0.8)")
+
+
+@pytest.mark.hint("A config without some keys still uses their defaults (learning_rate 1e-2, momentum 0.9).")
+@pytest.mark.parametrize("config", [{"momentum": 0.5}, {"learning_rate": 0.2}], ids=["no-lr", "no-momentum"])
+def test_missing_keys_use_the_defaults(submission, reference, rng, config):
+    w, grads = rng.normal(size=4), [rng.normal(size=4) for _ in range(3)]
+    actual, _ = _run(submission.sgd_momentum, w, grads, config, "sgd_momentum")
+    expected, _ = _run(reference.sgd_momentum, w, grads, config, "reference")
+    _check_steps(actual, expected, f"sgd_momentum with config {config}", _mistakes(MISTAKES, w, grads, config))
+
+
+@pytest.mark.hint("Start from the velocity in config when it is there; zeros only when it is missing.")
+def test_continues_from_a_given_velocity(submission, reference, rng):
+    w, grads = rng.normal(size=(2, 2)), [rng.normal(size=(2, 2)) for _ in range(2)]
+    config = {"learning_rate": 0.1, "momentum": 0.9, "velocity": rng.normal(size=(2, 2))}
+    actual, _ = _run(submission.sgd_momentum, w, grads, config, "sgd_momentum")
+    expected, _ = _run(reference.sgd_momentum, w, grads, config, "reference")
+    _check_steps(actual, expected, "sgd_momentum from a given velocity", _mistakes(MISTAKES, w, grads, config))
+
+
+@pytest.mark.hint("Keep the state in the config you return, not in a global: each parameter has its own config.")
+def test_two_parameters_have_separate_state(submission, reference, rng):
+    problems = [(rng.normal(size=3), [rng.normal(size=3) for _ in range(3)]),
+                (rng.normal(size=(2, 2)), [rng.normal(size=(2, 2)) for _ in range(3)])]
+    ws, configs = [w for w, _ in problems], [None, None]
+    for k in range(3):  # interleaved, as a training loop updates W1, b1, W2, ... in turn
+        for i, (_, grads) in enumerate(problems):
+            ws[i], configs[i] = _step(submission.sgd_momentum, ws[i], grads[k], configs[i], "sgd_momentum")
+    for i, (w0, grads) in enumerate(problems):
+        expected, _ = _run(reference.sgd_momentum, w0, grads, None, "reference")
+        assert_close(ws[i], expected[-1], rtol=RTOL, atol=ATOL,
+                     name=f"parameter {i + 1} of 2 after 3 interleaved steps")
+
+
+def test_zero_gradient_keeps_moving(submission, reference, rng):
+    """With dw = 0 the velocity decays (v = beta*v) and w keeps moving along it."""
+    w = rng.normal(size=6)
+    config = {"learning_rate": 0.1, "momentum": 0.9, "velocity": rng.normal(size=6)}
+    grads = [np.zeros(6)] * 3
+    actual, _ = _run(submission.sgd_momentum, w, grads, config, "sgd_momentum")
+    expected, _ = _run(reference.sgd_momentum, w, grads, config, "reference")
+    _check_steps(actual, expected, "sgd_momentum with zero gradients and a given velocity",
+                 _mistakes(MISTAKES, w, grads, config))

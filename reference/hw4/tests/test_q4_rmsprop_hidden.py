@@ -1,0 +1,190 @@
+"""Hidden tests, question "rmsprop" (11 points).
+
+    cache = rho*cache + (1 - rho)*dw**2,   w = w - lr*dw / (sqrt(cache) + eps)
+
+``config``: ``learning_rate`` (1e-2), ``decay_rate`` (rho, 0.99), ``epsilon``
+(1e-8) and the state ``cache`` (zeros at first). Epsilon is added *outside*
+the square root, as in the table (and in ``torch.optim.RMSprop``).
+
+Where epsilon sits only shows when sqrt(cache) is comparable to it, so one
+test (1 point) is about epsilon: gradients of about 1e-6 (sqrt(cache) ~ 1e-7,
+where eps inside the root gives steps a hundred times smaller) and a given
+epsilon of 0.1. Everywhere else the gradients are kept away from 0, so that
+a student who put epsilon inside the root loses that point only. The other
+mistakes (no square root, rho and 1 - rho swapped, a cache that is not
+stored) show everywhere.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+from grader.testing import assert_close
+
+pytestmark = pytest.mark.question("rmsprop")
+
+RTOL, ATOL = 1e-5, 1e-7
+SHAPES = [(1,), (6,), (3, 4), (2, 3, 4)]
+_NO_CONFIG = object()
+
+
+def _grad(rng, shape, scale=1.0):
+    """Random entries of size 0.5 to 2 (times ``scale``) with random signs: away from 0, so that
+    where epsilon sits only matters in the epsilon test (sqrt(cache) is never near eps elsewhere)."""
+    return scale * rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+def _rmsprop(*, sqrt=np.sqrt, eps_inside=False, swapped=False, store=True):
+    """RMSprop with one mistake switched on."""
+    def rule(w, dw, config=None):
+        c = {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8, **(config or {})}
+        rho, eps = c["decay_rate"], c["epsilon"]
+        if swapped:
+            rho = 1 - rho
+        cache = rho * c.get("cache", np.zeros_like(w)) + (1 - rho) * dw**2
+        denom = sqrt(cache + eps) if eps_inside else sqrt(cache) + eps
+        return w - c["learning_rate"] * dw / denom, ({**c, "cache": cache} if store else c)
+    return rule
+
+
+MISTAKES = {
+    "RMSprop without the square root (dw / (cache + eps)); divide by sqrt(cache) + eps": _rmsprop(sqrt=lambda c: c),
+    "epsilon inside the square root, sqrt(cache + eps); the table puts it outside: sqrt(cache) + eps":
+        _rmsprop(eps_inside=True),
+    "rho and 1 - rho swapped (cache = (1 - rho)*cache + rho*dw**2); the old cache keeps the weight rho":
+        _rmsprop(swapped=True),
+    "a cache that is not stored back into config (every step starts again from cache = 0)": _rmsprop(store=False),
+}
+
+
+# ----------------------------------------------------------------------------- helpers
+# The config crosses the sandbox as plain data: each step sends it to the
+# student's rule and the rule's returned config is what the next step sends.
+
+
+def _step(rule, w, dw, config, what):
+    """One call ``rule(w, dw, config)``, checked to return the pair ``(next_w, config)``."""
+    out = rule(w, dw) if config is _NO_CONFIG else rule(w, dw, config)
+    if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
+        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        raise AssertionError(f"{what} should return the pair (next_w, config) with config a dict; got {got}")
+    return out[0], out[1]
+
+
+def _run(rule, w, grads, config, what):
+    """Steps of ``rule`` over ``grads``, passing each returned config back in: (list of next_w, last config)."""
+    ws = []
+    for dw in grads:
+        w, config = _step(rule, w, dw, copy.deepcopy(config) if isinstance(config, dict) else config, what)
+        ws.append(w)
+    return ws, config
+
+
+def _matches(actual, expected):
+    return all(np.shape(a) == np.shape(e) and np.allclose(np.asarray(a, dtype=float), e, rtol=RTOL, atol=ATOL,
+                                                          equal_nan=True) for a, e in zip(actual, expected))
+
+
+def _check_steps(actual, expected, what, mistakes=()):
+    """``assert_close`` step by step; on a failure, name the known mistake the student's
+    steps match (``mistakes``: pairs (description, steps of the mistaken rule))."""
+    for k, (a, e) in enumerate(zip(actual, expected)):
+        try:
+            assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
+        except AssertionError as exc:
+            for label, wrong in mistakes:
+                if _matches(actual, wrong) and not _matches(expected, wrong):
+                    raise AssertionError(f"{exc}. This matches {label}.") from None
+            raise
+
+
+def _mistakes(rules, w, grads, config):
+    """The steps each mistaken rule takes on the same problem."""
+    return [(label, _run(rule, w, grads, config, label)[0]) for label, rule in rules.items()]
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def _compare(submission, reference, w, grads, config, what):
+    actual, _ = _run(submission.rmsprop, w, grads, config, "rmsprop")
+    expected, _ = _run(reference.rmsprop, w, grads, config, "reference")
+    _check_steps(actual, expected, what, _mistakes(MISTAKES, w, grads, config))
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_first_step_with_config_none(submission, reference, rng, shape):
+    w, dw = _grad(rng, shape), _grad(rng, shape)
+    _compare(submission, reference, w, [dw], None, f"rmsprop(w, dw, None), w of shape {shape}")
+
+
+@pytest.mark.hint("Fill in the defaults and store the state: config.setdefault('decay_rate', 0.99), ..., "
+                  "config['cache'] = cache.")
+def test_config_holds_defaults_and_cache(submission, reference, rng):
+    w, dw = _grad(rng, (2, 3)), _grad(rng, (2, 3))
+    _, config = _step(submission.rmsprop, w, dw, _NO_CONFIG, "rmsprop(w, dw)")
+    _, expected = reference.rmsprop(w, dw)
+    for key in ("learning_rate", "decay_rate", "epsilon", "cache"):
+        assert key in config, f"rmsprop(w, dw) returned config {sorted(config)}, without {key!r}"
+        assert_close(config[key], expected[key], rtol=RTOL, atol=1e-12, name=f"rmsprop(w, dw) config[{key!r}]")
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("hyper", [{"learning_rate": 0.05, "decay_rate": 0.9},
+                                   {"learning_rate": 0.01, "decay_rate": 0.5}],
+                         ids=["rho=0.9", "rho=0.5"])
+def test_sequence_with_given_hyperparameters(submission, reference, rng, hyper):
+    w = _grad(rng, (3, 4))
+    grads = [_grad(rng, (3, 4)) * s for s in (1.0, 0.5, 2.0, 1.0, 0.1, 3.0)]
+    _compare(submission, reference, w, grads, hyper, f"rmsprop with {hyper}, 6 steps")
+
+
+@pytest.mark.hint("A config without some keys still uses their defaults (learning_rate 1e-2, decay_rate 0.99, "
+                  "epsilon 1e-8).")
+def test_missing_keys_use_the_defaults(submission, reference, rng):
+    w, grads = _grad(rng, 5), [_grad(rng, 5) for _ in range(3)]
+    _compare(submission, reference, w, grads, {"learning_rate": 0.1}, "rmsprop with config {'learning_rate': 0.1}")
+
+
+@pytest.mark.hint("Start from the cache in config when it is there; zeros only when it is missing.")
+def test_continues_from_a_given_cache(submission, reference, rng):
+    w, grads = _grad(rng, (2, 2)), [_grad(rng, (2, 2)) for _ in range(2)]
+    config = {"learning_rate": 0.1, "decay_rate": 0.9, "cache": rng.uniform(0.5, 4.0, size=(2, 2))}
+    _compare(submission, reference, w, grads, config, "rmsprop from a given cache")
+
+
+@pytest.mark.hint("Keep the state in the config you return, not in a global: each parameter has its own config.")
+def test_two_parameters_have_separate_state(submission, reference, rng):
+    problems = [(_grad(rng, 3), [_grad(rng, 3) for _ in range(3)]),
+                (_grad(rng, (2, 2)), [_grad(rng, (2, 2)) for _ in range(3)])]
+    ws, configs = [w for w, _ in problems], [None, None]
+    for k in range(3):
+        for i, (_, grads) in enumerate(problems):
+            ws[i], configs[i] = _step(submission.rmsprop, ws[i], grads[k], configs[i], "rmsprop")
+    for i, (w0, grads) in enumerate(problems):
+        expected, _ = _run(reference.rmsprop, w0, grads, None, "reference")
+        assert_close(ws[i], expected[-1], rtol=RTOL, atol=ATOL,
+                     name=f"parameter {i + 1} of 2 after 3 interleaved steps")
+
+
+@pytest.mark.hint("With dw = 0 the step is 0 / (0 + eps) = 0; for large gradients the step is about "
+                  "lr * dw / sqrt(cache), whatever the scale of dw.")
+@pytest.mark.parametrize("scale", [0.0, 1e6], ids=["zero-gradient", "large"])
+def test_zero_and_large_gradients(submission, reference, rng, scale):
+    w, grads = _grad(rng, (2, 5)), [scale * _grad(rng, (2, 5)) for _ in range(3)]
+    _compare(submission, reference, w, grads, {"learning_rate": 0.01}, f"rmsprop with gradients of size {scale:g}")
+
+
+@pytest.mark.hint("Epsilon is added outside the square root, dw / (sqrt(cache) + eps), with the epsilon in config.")
+@pytest.mark.parametrize("case", ["tiny-gradients", "given-epsilon"])
+def test_epsilon_outside_the_root(submission, reference, rng, case):
+    """Where epsilon sits shows only when the root is comparable to it: gradients of about 1e-6
+    (sqrt(cache) ~ 1e-7 meets the default eps = 1e-8), or a large epsilon (sqrt(cache) = 0.1*|dw| meets eps = 0.1)."""
+    w = np.zeros(8)  # so that next_w is minus the step, compared relatively
+    if case == "tiny-gradients":
+        grads, config = [_grad(rng, 8, 1e-6) for _ in range(2)], None
+    else:
+        grads, config = [_grad(rng, 8) for _ in range(2)], {"epsilon": 0.1}
+    _compare(submission, reference, w, grads, config, f"rmsprop with w = 0, {case}")

@@ -1,0 +1,185 @@
+"""Hidden tests, question "adadelta" (12 points): Adadelta (Zeiler 2012, Algorithm 1).
+
+    cache = rho*cache + (1 - rho)*dw**2                        (E[g^2], with this step's gradient)
+    dx    = -sqrt(delta + eps) / sqrt(cache + eps) * dw         (RMS[dx] of the previous steps / RMS[g])
+    delta = rho*delta + (1 - rho)*dx**2                        (E[dx^2], after the step)
+    w     = w + dx
+
+``config``: ``rho`` (0.95), ``epsilon`` (1e-6) and the state ``cache`` and
+``delta`` (zeros at first). There is no learning rate. Epsilon sits *inside*
+both square roots (Zeiler's RMS[x] = sqrt(E[x^2] + eps)); in the numerator it
+is what makes the first step non-zero (about sqrt(eps) / sqrt(1 - rho) = 4.5e-3).
+
+Mistakes named in the failure messages when the student's steps match them:
+the gradient accumulator updated after its use, epsilon outside the roots
+(a first step a thousand times smaller), the ratio upside down, a step
+uphill (w - dx), and a ``delta`` that is never accumulated or not stored.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+from grader.testing import assert_close
+
+pytestmark = pytest.mark.question("adadelta")
+
+RTOL, ATOL = 1e-5, 1e-7
+SHAPES = [(1,), (6,), (3, 4), (2, 3, 4)]
+_NO_CONFIG = object()
+
+
+def _adadelta(*, cache_first=True, eps_inside=True, inverted=False, sign=1.0, accumulate_delta=True):
+    """Adadelta with one mistake switched on."""
+    def rule(w, dw, config=None):
+        c = {"rho": 0.95, "epsilon": 1e-6, **(config or {})}
+        rho, eps = c["rho"], c["epsilon"]
+        cache, delta = c.get("cache", np.zeros_like(w)), c.get("delta", np.zeros_like(w))
+        new_cache = rho * cache + (1 - rho) * dw**2
+        rms_g = new_cache if cache_first else cache
+        rms = (lambda e: np.sqrt(e + eps)) if eps_inside else (lambda e: np.sqrt(e) + eps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = rms(rms_g) / rms(delta) if inverted else rms(delta) / rms(rms_g)
+        dx = -ratio * dw
+        if accumulate_delta:
+            delta = rho * delta + (1 - rho) * dx**2
+        return w + sign * dx, {**c, "cache": new_cache, "delta": delta}
+    return rule
+
+
+MISTAKES = {
+    "Adadelta with the gradient accumulator updated after its use; update cache = rho*cache + (1 - rho)*dw**2 "
+    "first, then compute the step with it": _adadelta(cache_first=False),
+    "epsilon outside the square roots, sqrt(E) + eps; Zeiler's RMS is sqrt(E + eps), for both accumulators":
+        _adadelta(eps_inside=False),
+    "the ratio upside down; the step is -sqrt(delta + eps) / sqrt(cache + eps) * dw": _adadelta(inverted=True),
+    "a step uphill (w - dx with dx = -ratio*dw); add the step: w + dx": _adadelta(sign=-1.0),
+    "a delta that is never accumulated or not stored (every step uses E[dx^2] = 0); after the step, "
+    "delta = rho*delta + (1 - rho)*dx**2": _adadelta(accumulate_delta=False),
+}
+
+
+# ----------------------------------------------------------------------------- helpers
+# The config crosses the sandbox as plain data: each step sends it to the
+# student's rule and the rule's returned config is what the next step sends.
+
+
+def _step(rule, w, dw, config, what):
+    """One call ``rule(w, dw, config)``, checked to return the pair ``(next_w, config)``."""
+    out = rule(w, dw) if config is _NO_CONFIG else rule(w, dw, config)
+    if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
+        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        raise AssertionError(f"{what} should return the pair (next_w, config) with config a dict; got {got}")
+    return out[0], out[1]
+
+
+def _run(rule, w, grads, config, what):
+    """Steps of ``rule`` over ``grads``, passing each returned config back in: (list of next_w, last config)."""
+    ws = []
+    for dw in grads:
+        w, config = _step(rule, w, dw, copy.deepcopy(config) if isinstance(config, dict) else config, what)
+        ws.append(w)
+    return ws, config
+
+
+def _matches(actual, expected):
+    return all(np.shape(a) == np.shape(e) and np.allclose(np.asarray(a, dtype=float), e, rtol=RTOL, atol=ATOL,
+                                                          equal_nan=True) for a, e in zip(actual, expected))
+
+
+def _check_steps(actual, expected, what, mistakes=()):
+    """``assert_close`` step by step; on a failure, name the known mistake the student's
+    steps match (``mistakes``: pairs (description, steps of the mistaken rule))."""
+    for k, (a, e) in enumerate(zip(actual, expected)):
+        try:
+            assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
+        except AssertionError as exc:
+            for label, wrong in mistakes:
+                if _matches(actual, wrong) and not _matches(expected, wrong):
+                    raise AssertionError(f"{exc}. This matches {label}.") from None
+            raise
+
+
+def _mistakes(rules, w, grads, config):
+    """The steps each mistaken rule takes on the same problem."""
+    return [(label, _run(rule, w, grads, config, label)[0]) for label, rule in rules.items()]
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def _compare(submission, reference, w, grads, config, what):
+    actual, _ = _run(submission.adadelta, w, grads, config, "adadelta")
+    expected, _ = _run(reference.adadelta, w, grads, config, "reference")
+    _check_steps(actual, expected, what, _mistakes(MISTAKES, w, grads, config))
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_first_step_with_config_none(submission, reference, rng, shape):
+    w, dw = rng.normal(size=shape), rng.normal(size=shape)
+    _compare(submission, reference, w, [dw], None, f"adadelta(w, dw, None), w of shape {shape}")
+
+
+@pytest.mark.hint("Fill in the defaults and store the state: config.setdefault('rho', 0.95), ..., "
+                  "config['cache'] = cache, config['delta'] = delta.")
+def test_config_holds_defaults_and_state(submission, reference, rng):
+    w, dw = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    _, config = _step(submission.adadelta, w, dw, _NO_CONFIG, "adadelta(w, dw)")
+    _, expected = reference.adadelta(w, dw)
+    for key in ("rho", "epsilon", "cache", "delta"):
+        assert key in config, f"adadelta(w, dw) returned config {sorted(config)}, without {key!r}"
+        assert_close(config[key], expected[key], rtol=RTOL, atol=1e-12, name=f"adadelta(w, dw) config[{key!r}]")
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("hyper", [{"rho": 0.9}, {"rho": 0.5, "epsilon": 1e-4}], ids=["rho=0.9", "rho=0.5"])
+def test_sequence_with_given_hyperparameters(submission, reference, rng, hyper):
+    w = rng.normal(size=(3, 4))
+    grads = [rng.normal(size=(3, 4)) * s for s in (1.0, 0.5, 2.0, 1.0, 0.1, 3.0, 1.0, 0.3)]
+    _compare(submission, reference, w, grads, hyper, f"adadelta with {hyper}, 8 steps")
+
+
+@pytest.mark.hint("After the step, accumulate it: delta = rho*delta + (1 - rho)*dx**2, stored in config.")
+def test_delta_is_the_average_of_squared_steps(submission, reference, rng):
+    w, grads = rng.normal(size=5), [rng.normal(size=5) for _ in range(4)]
+    _, config = _run(submission.adadelta, w, grads, None, "adadelta")
+    _, expected = _run(reference.adadelta, w, grads, None, "reference")
+    assert "delta" in config, f"adadelta returned config {sorted(config)}, without 'delta'"
+    assert_close(config["delta"], expected["delta"], rtol=RTOL, atol=1e-12, name="config['delta'] after 4 steps")
+
+
+@pytest.mark.hint("A config without some keys still uses their defaults (rho 0.95, epsilon 1e-6).")
+@pytest.mark.parametrize("config", [{"rho": 0.9}, {"epsilon": 1e-4}], ids=["no-eps", "no-rho"])
+def test_missing_keys_use_the_defaults(submission, reference, rng, config):
+    w, grads = rng.normal(size=5), [rng.normal(size=5) for _ in range(3)]
+    _compare(submission, reference, w, grads, config, f"adadelta with config {config}")
+
+
+@pytest.mark.points(2)
+@pytest.mark.hint("Start from cache and delta in config when they are there; zeros only when they are missing.")
+def test_continues_from_a_given_state(submission, reference, rng):
+    w, grads = rng.normal(size=(2, 3)), [rng.normal(size=(2, 3)) for _ in range(3)]
+    config = {"cache": rng.uniform(0.1, 2.0, size=(2, 3)), "delta": rng.uniform(1e-4, 1e-2, size=(2, 3))}
+    _compare(submission, reference, w, grads, config, "adadelta from a given cache and delta")
+
+
+@pytest.mark.hint("Keep the state in the config you return, not in a global: each parameter has its own config.")
+def test_two_parameters_have_separate_state(submission, reference, rng):
+    problems = [(rng.normal(size=3), [rng.normal(size=3) for _ in range(3)]),
+                (rng.normal(size=(2, 2)), [rng.normal(size=(2, 2)) for _ in range(3)])]
+    ws, configs = [w for w, _ in problems], [None, None]
+    for k in range(3):
+        for i, (_, grads) in enumerate(problems):
+            ws[i], configs[i] = _step(submission.adadelta, ws[i], grads[k], configs[i], "adadelta")
+    for i, (w0, grads) in enumerate(problems):
+        expected, _ = _run(reference.adadelta, w0, grads, None, "reference")
+        assert_close(ws[i], expected[-1], rtol=RTOL, atol=ATOL,
+                     name=f"parameter {i + 1} of 2 after 3 interleaved steps")
+
+
+@pytest.mark.parametrize("scale", [0.0, 1e6], ids=["zero-gradient", "large"])
+def test_zero_and_large_gradients(submission, reference, rng, scale):
+    w, grads = rng.normal(size=(2, 5)), [scale * rng.normal(size=(2, 5)) for _ in range(3)]
+    _compare(submission, reference, w, grads, None, f"adadelta with gradients of size {scale:g}")
