@@ -54,7 +54,7 @@ def test_grads_match_a_numerical_gradient(submission):
     params = {"W1": rng.normal(size=(2, 3)), "b1": rng.normal(size=3),
               "W2": rng.normal(size=(3, 3)), "b2": rng.normal(size=3)}
     _loss, grads = submission.two_layer_net(x, params, y, reg=0.1)
-    h = 1e-5
+    h = 1e-3  # large enough that a loss computed in float32 still gives a usable difference
     for key, value in params.items():
         numerical = np.zeros_like(value)
         for ix in np.ndindex(value.shape):
@@ -64,4 +64,4 @@ def test_grads_match_a_numerical_gradient(submission):
             shifted[key][ix] = value[ix] - h
             f_minus = submission.two_layer_net(x, shifted, y, reg=0.1)[0]
             numerical[ix] = (f_plus - f_minus) / (2 * h)
-        assert_close(grads[key], numerical, rtol=1e-4, atol=1e-6, name=f"grads[{key!r}]")
+        assert_close(grads[key], numerical, rtol=1e-3, atol=5e-4, name=f"grads[{key!r}]")

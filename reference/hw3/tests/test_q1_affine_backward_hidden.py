@@ -36,9 +36,8 @@ def _case(rng, x_shape, m, scale=1.0):
 
 def _backward(submission, dout, cache):
     result = submission.affine_backward(dout, cache)
-    assert isinstance(result, (tuple, list)) and len(result) == 3, (
-        f"affine_backward must return the tuple (dx, dw, db), not {type(result).__name__}"
-    )
+    if not (isinstance(result, (tuple, list)) and len(result) == 3):
+        raise AssertionError(f"affine_backward must return the tuple (dx, dw, db), not {type(result).__name__}")
     return result
 
 

@@ -35,9 +35,8 @@ def _x(rng, shape, scale=3.0):
 
 def _forward(submission, name, x):
     result = getattr(submission, name)(x)
-    assert isinstance(result, (tuple, list)) and len(result) == 2, (
-        f"{name} must return the pair (out, cache), not {type(result).__name__}"
-    )
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise AssertionError(f"{name} must return the pair (out, cache), not {type(result).__name__}")
     return result
 
 

@@ -48,13 +48,15 @@ def _numeric(value):
 
 def _loss_and_grads(submission, X, params, y, reg):
     result = submission.two_layer_net(X, params, y, reg=reg)
-    assert isinstance(result, (tuple, list)) and len(result) == 2, (
-        f"with labels y, two_layer_net must return the pair (loss, grads), not {type(result).__name__}"
-    )
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise AssertionError("with labels y, two_layer_net must return the pair (loss, grads), "
+                             f"not {type(result).__name__}")
     loss, grads = result
-    assert isinstance(grads, dict), f"grads must be a dict with the keys of params, not {type(grads).__name__}"
+    if not isinstance(grads, dict):
+        raise AssertionError(f"grads must be a dict with the keys of params, not {type(grads).__name__}")
     missing = set(params) - set(grads)
-    assert not missing, f"grads has no {sorted(missing)}: it must have the keys of params"
+    if missing:
+        raise AssertionError(f"grads has no {sorted(missing)}: it must have the keys of params")
     return loss, grads
 
 
@@ -183,8 +185,11 @@ def test_returns_loss_and_grads(submission, reference, rng):
     X, params, y = _net(reference, rng, 5, 3, 7, 4)
     loss, grads = _loss_and_grads(submission, X, params, y, 0.1)
     value = _numeric(loss)
-    assert value is not None and value.shape == (), f"the loss must be a single number, got {loss!r:.200}"
-    assert sorted(grads) == sorted(params), f"grads has keys {sorted(grads)}, expected {sorted(params)}"
+    if value is None or value.shape != ():
+        raise AssertionError(f"the loss must be a single number, got {loss!r:.200}")
+    if sorted(grads) != sorted(params):
+        raise AssertionError(f"grads has keys {sorted(grads)}, expected {sorted(params)}")
     for key in params:
         shape = _numeric(grads[key]).shape if _numeric(grads[key]) is not None else None
-        assert shape == params[key].shape, f"grads[{key!r}] has shape {shape}, expected {params[key].shape}"
+        if shape != params[key].shape:
+            raise AssertionError(f"grads[{key!r}] has shape {shape}, expected {params[key].shape}")

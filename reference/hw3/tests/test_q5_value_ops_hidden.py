@@ -21,6 +21,11 @@ RTOL, ATOL = 1e-7, 1e-10
 POINTS = [(1.5, -0.5, 2.0), (-0.75, 2.5, 0.4)]
 
 
+def _cases(*cases):
+    """Parametrize cases (text, ..., expr), each named by its expression's text."""
+    return [pytest.param(*case, id=case[0]) for case in cases]
+
+
 def _run(Value, expr, point):
     """(out.data, [leaf.grad, ...]) after out.backward(), for out = expr(*leaves)."""
     leaves = [Value(v) for v in point]
@@ -55,21 +60,21 @@ def _check(submission, reference, text, expr, point, mistakes=None):
 @pytest.mark.hint("d(a + b)/da = d(a + b)/db = 1; d(a * b)/da = b, d(a * b)/db = a. "
                   "Wrap plain numbers in Value (v + 2, v * 3).")
 @pytest.mark.parametrize("point", POINTS, ids=str)
-@pytest.mark.parametrize("text,expr", [
+@pytest.mark.parametrize("text,expr", _cases(
     ("(a + b) * c", lambda a, b, c: (a + b) * c),
     ("a * b + c", lambda a, b, c: a * b + c),
     ("(a + 2) * 3 + b * c", lambda a, b, c: (a + 2) * 3 + b * c),
-])
+))
 def test_add_mul(submission, reference, text, expr, point):
     _check(submission, reference, text, expr, point)
 
 
 @pytest.mark.hint("2 + v and 3 * v call v.__radd__(2) and v.__rmul__(3): define them (return v + other, v * other).")
-@pytest.mark.parametrize("text,expr", [
+@pytest.mark.parametrize("text,expr", _cases(
     ("2 + a", lambda a, b, c: 2 + a),
     ("3 * a", lambda a, b, c: 3 * a),
     ("2.5 * (1.5 + a) + b", lambda a, b, c: 2.5 * (1.5 + a) + b),
-])
+))
 def test_reflected_add_mul(submission, reference, text, expr):
     _check(submission, reference, text, expr, POINTS[0])
 
@@ -77,20 +82,20 @@ def test_reflected_add_mul(submission, reference, text, expr):
 @pytest.mark.points(2)
 @pytest.mark.hint("-v is v * -1, and a - b is a + (-b): d(a - b)/db = -1.")
 @pytest.mark.parametrize("point", POINTS, ids=str)
-@pytest.mark.parametrize("text,expr", [
+@pytest.mark.parametrize("text,expr", _cases(
     ("a - b", lambda a, b, c: a - b),
     ("-a", lambda a, b, c: -a),
     ("-(a * b) - c", lambda a, b, c: -(a * b) - c),
     ("a - 2", lambda a, b, c: a - 2),
-])
+))
 def test_sub_neg(submission, reference, text, expr, point):
     _check(submission, reference, text, expr, point)
 
 
-@pytest.mark.parametrize("text,expr", [
+@pytest.mark.parametrize("text,expr", _cases(
     ("1 - a", lambda a, b, c: 1 - a),
     ("5 - a * b", lambda a, b, c: 5 - a * b),
-])
+))
 @pytest.mark.hint("1 - v calls v.__rsub__(1), which must compute other - self = 1 - v (not v - 1).")
 def test_rsub(submission, reference, text, expr):
     point = POINTS[0]
@@ -104,11 +109,11 @@ def test_rsub(submission, reference, text, expr):
 @pytest.mark.points(2)
 @pytest.mark.hint("a / b is a * b**-1: d(a / b)/da = 1/b, d(a / b)/db = -a/b**2.")
 @pytest.mark.parametrize("point", POINTS, ids=str)
-@pytest.mark.parametrize("text,expr", [
+@pytest.mark.parametrize("text,expr", _cases(
     ("a / b", lambda a, b, c: a / b),
     ("(a + c) / 4", lambda a, b, c: (a + c) / 4),
     ("a / (b * c)", lambda a, b, c: a / (b * c)),
-])
+))
 def test_div(submission, reference, text, expr, point):
     _check(submission, reference, text, expr, point)
 
@@ -124,12 +129,12 @@ def test_rtruediv(submission, reference, point):
 
 @pytest.mark.points(2)
 @pytest.mark.hint("d(a**n)/da = n * a**(n - 1), for int and float n.")
-@pytest.mark.parametrize("text,n,expr", [
+@pytest.mark.parametrize("text,n,expr", _cases(
     ("a**3", 3, lambda a, b, c: a**3),
     ("c**0.5", 0.5, lambda a, b, c: c**0.5),
     ("b**-2", -2, lambda a, b, c: b**-2),
     ("(a * b)**2 + c**1.5", None, lambda a, b, c: (a * b) ** 2 + c**1.5),
-])
+))
 def test_pow(submission, reference, text, n, expr):
     point = POINTS[0]
     wrong = None
@@ -145,10 +150,10 @@ def test_pow(submission, reference, text, n, expr):
 
 @pytest.mark.hint("d tanh(a)/da = 1 - tanh(a)**2 (the output t, not the input: 1 - t*t).")
 @pytest.mark.parametrize("point", POINTS, ids=str)
-@pytest.mark.parametrize("text,expr", [
+@pytest.mark.parametrize("text,expr", _cases(
     ("a.tanh()", lambda a, b, c: a.tanh()),
     ("(a * b).tanh() + c", lambda a, b, c: (a * b).tanh() + c),
-])
+))
 def test_tanh(submission, reference, text, expr, point):
     wrong = None
     if text == "a.tanh()":
@@ -161,29 +166,29 @@ def test_tanh(submission, reference, text, expr, point):
                   "(0 at a = 0).")
 @pytest.mark.parametrize("text,expr,point", [
     ("(a * b).relu() + c.relu()", lambda a, b, c: (a * b).relu() + c.relu(), (1.5, -0.5, 2.0)),
-    ("(a * b).relu() + c.relu()", lambda a, b, c: (a * b).relu() + c.relu(), (-0.75, 2.5, -0.4)),
+    ("(a * b).relu() + c.relu()", lambda a, b, c: (a * b).relu() + c.relu(), (0.75, 2.5, -0.4)),
     ("a.relu() at a = 0", lambda a, b, c: a.relu() * 3, (0.0, 1.0, 1.0)),
-])
+], ids=["a*b < 0, c > 0", "a*b > 0, c < 0", "a = 0"])
 def test_relu(submission, reference, text, expr, point):
     _check(submission, reference, text, expr, point)
 
 
 @pytest.mark.hint("d exp(a)/da = exp(a): the output's data, not the input's.")
 @pytest.mark.parametrize("point", POINTS, ids=str)
-@pytest.mark.parametrize("text,expr", [
+@pytest.mark.parametrize("text,expr", _cases(
     ("a.exp()", lambda a, b, c: a.exp()),
     ("(a * b).exp() + c", lambda a, b, c: (a * b).exp() + c),
-])
+))
 def test_exp(submission, reference, text, expr, point):
     _check(submission, reference, text, expr, point)
 
 
 @pytest.mark.hint("d sigmoid(a)/da = s * (1 - s) with s = sigmoid(a), the output.")
 @pytest.mark.parametrize("point", POINTS, ids=str)
-@pytest.mark.parametrize("text,expr", [
+@pytest.mark.parametrize("text,expr", _cases(
     ("a.sigmoid()", lambda a, b, c: a.sigmoid()),
     ("(a * b).sigmoid() * c", lambda a, b, c: (a * b).sigmoid() * c),
-])
+))
 def test_sigmoid(submission, reference, text, expr, point):
     _check(submission, reference, text, expr, point)
 

@@ -67,7 +67,7 @@ OVERWRITTEN = {"a + a": lambda a: 1.0, "a * a": lambda a: a}  # what `grad = ...
     ("a * a", lambda V, a, b, c: a * a, (-1.5, 0.0, 0.0)),
     ("a * b + a * c + a", lambda V, a, b, c: a * b + a * c + a, (0.5, -2.0, 3.0)),
     ("(a + b) * (a + c)", lambda V, a, b, c: (a + b) * (a + c), (1.25, -0.5, 2.0)),
-])
+], ids=["a + a", "a * a", "a*b + a*c + a", "(a + b) * (a + c)"])
 def test_value_used_twice(submission, reference, text, expr, point):
     def overwritten(grads, expected):
         a = _number(grads[0])
