@@ -22,6 +22,7 @@ from grader.testing import assert_close
 pytestmark = pytest.mark.question("momentum")
 
 RTOL, ATOL = 1e-5, 1e-7
+STATE_RTOL = 1e-4  # state in float32: 1 - 0.999 is off by 1.3e-5 relative there
 SHAPES = [(1,), (6,), (3, 4), (2, 3, 4)]
 _NO_CONFIG = object()
 
@@ -133,7 +134,8 @@ def test_config_holds_defaults_and_velocity(submission, reference, rng):
     _, expected = reference.sgd_momentum(w, dw)
     for key in ("learning_rate", "momentum", "velocity"):
         assert key in config, f"sgd_momentum(w, dw) returned config {sorted(config)}, without {key!r}"
-        assert_close(config[key], expected[key], rtol=RTOL, atol=ATOL, name=f"sgd_momentum(w, dw) config[{key!r}]")
+        assert_close(config[key], expected[key], rtol=STATE_RTOL, atol=ATOL,
+                     name=f"sgd_momentum(w, dw) config[{key!r}]")
 
 
 @pytest.mark.points(3)
@@ -151,7 +153,7 @@ def test_velocity_is_the_moving_average(submission, reference, rng):
     _, config = _run(submission.sgd_momentum, w, grads, {"momentum": 0.8}, "sgd_momentum")
     _, expected = _run(reference.sgd_momentum, w, grads, {"momentum": 0.8}, "reference")
     assert "velocity" in config, f"sgd_momentum returned config {sorted(config)}, without 'velocity'"
-    assert_close(config["velocity"], expected["velocity"], rtol=RTOL, atol=ATOL,
+    assert_close(config["velocity"], expected["velocity"], rtol=STATE_RTOL, atol=ATOL,
                  name="config['velocity'] after 4 steps (beta = 0.8)")
 
 

@@ -28,6 +28,7 @@ from grader.testing import assert_close
 pytestmark = pytest.mark.question("adam")
 
 RTOL, ATOL = 1e-5, 1e-7
+STATE_RTOL = 1e-4  # state in float32: 1 - 0.999 is off by 1.3e-5 relative there
 SHAPES = [(1,), (6,), (3, 4), (2, 3, 4)]
 _NO_CONFIG = object()
 
@@ -138,7 +139,7 @@ def test_config_holds_defaults_and_state(submission, reference, rng):
     _, expected = reference.adam(w, dw)
     for key in ("learning_rate", "beta1", "beta2", "epsilon", "m", "v", "t"):
         assert key in config, f"adam(w, dw) returned config {sorted(config)}, without {key!r}"
-        assert_close(config[key], expected[key], rtol=RTOL, atol=1e-12, name=f"adam(w, dw) config[{key!r}]")
+        assert_close(config[key], expected[key], rtol=STATE_RTOL, atol=1e-12, name=f"adam(w, dw) config[{key!r}]")
 
 
 @pytest.mark.points(4)

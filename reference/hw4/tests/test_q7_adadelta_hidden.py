@@ -26,6 +26,7 @@ from grader.testing import assert_close
 pytestmark = pytest.mark.question("adadelta")
 
 RTOL, ATOL = 1e-5, 1e-7
+STATE_RTOL = 1e-4  # state in float32: 1 - 0.999 is off by 1.3e-5 relative there
 SHAPES = [(1,), (6,), (3, 4), (2, 3, 4)]
 _NO_CONFIG = object()
 
@@ -130,7 +131,7 @@ def test_config_holds_defaults_and_state(submission, reference, rng):
     _, expected = reference.adadelta(w, dw)
     for key in ("rho", "epsilon", "cache", "delta"):
         assert key in config, f"adadelta(w, dw) returned config {sorted(config)}, without {key!r}"
-        assert_close(config[key], expected[key], rtol=RTOL, atol=1e-12, name=f"adadelta(w, dw) config[{key!r}]")
+        assert_close(config[key], expected[key], rtol=STATE_RTOL, atol=1e-12, name=f"adadelta(w, dw) config[{key!r}]")
 
 
 @pytest.mark.points(3)
@@ -147,7 +148,7 @@ def test_delta_is_the_average_of_squared_steps(submission, reference, rng):
     _, config = _run(submission.adadelta, w, grads, None, "adadelta")
     _, expected = _run(reference.adadelta, w, grads, None, "reference")
     assert "delta" in config, f"adadelta returned config {sorted(config)}, without 'delta'"
-    assert_close(config["delta"], expected["delta"], rtol=RTOL, atol=1e-12, name="config['delta'] after 4 steps")
+    assert_close(config["delta"], expected["delta"], rtol=STATE_RTOL, atol=1e-12, name="config['delta'] after 4 steps")
 
 
 @pytest.mark.hint("A config without some keys still uses their defaults (rho 0.95, epsilon 1e-6).")
