@@ -40,7 +40,8 @@ def _step(rule, w, dw, config, what):
     """One call ``rule(w, dw, config)``, checked to return the pair ``(next_w, config)``."""
     out = rule(w, dw) if config is _NO_CONFIG else rule(w, dw, config)
     if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
-        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        got = f"a value of type {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list))
+                                                          else "")
         raise AssertionError(f"{what} should return the pair (next_w, config) with config a dict; got {got}")
     return out[0], out[1]
 
@@ -55,8 +56,11 @@ def _run(rule, w, grads, config, what):
 
 
 def _matches(actual, expected):
-    return all(np.shape(a) == np.shape(e) and np.allclose(np.asarray(a, dtype=float), e, rtol=RTOL, atol=ATOL,
-                                                          equal_nan=True) for a, e in zip(actual, expected))
+    try:
+        return all(np.shape(a) == np.shape(e) and np.allclose(np.asarray(a, dtype=float), e, rtol=RTOL, atol=ATOL,
+                                                              equal_nan=True) for a, e in zip(actual, expected))
+    except (TypeError, ValueError):  # not numbers: assert_close has said so already
+        return False
 
 
 def _check_steps(actual, expected, what, mistakes=()):
