@@ -26,8 +26,6 @@ REFERENCE = Path(__file__).resolve().parents[2] / "reference" / "hw2" / "hw2.py"
 # float64 against float64: only the last few bits may differ.
 RTOL, ATOL = 1e-12, 1e-14
 
-torch.set_num_threads(1)
-
 
 @pytest.fixture(scope="module")
 def hw2():
