@@ -194,6 +194,20 @@ def test_rmsprop_epsilon_is_outside_the_square_root(hw4):
     assert w[0] != pytest.approx(-2.0 / np.sqrt(0.04 + 0.3), rel=1e-3)
 
 
+@pytest.mark.parametrize("name", ["RMSprop", "Adagrad"])
+def test_torch_adds_epsilon_outside_the_root(name):
+    """The placement the table uses is torch's: one step from w = 0 with g = 2 and eps = 0.3."""
+    g, eps = 2.0, 0.3
+    cache = 0.01 * g**2 if name == "RMSprop" else g**2  # alpha = 0.99 / a sum from 0
+    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    kwargs = {"alpha": 0.99} if name == "RMSprop" else {"initial_accumulator_value": 0.0}
+    opt = getattr(torch.optim, name)([p], lr=1.0, eps=eps, **kwargs)
+    p.grad = torch.tensor([g], dtype=torch.float64)
+    opt.step()
+    assert p.item() == pytest.approx(-g / (np.sqrt(cache) + eps), rel=1e-12)
+    assert p.item() != pytest.approx(-g / np.sqrt(cache + eps), rel=1e-3)
+
+
 # --------------------------------------------------------------------------- adam
 
 
