@@ -572,6 +572,35 @@ def describe_module(obj: RemoteObject) -> dict:
     return info
 
 
+@dataclass
+class CallRecord:
+    """What :func:`call_with_args` returns: the result, and the arguments as
+    the student's function left them (after any in-place changes)."""
+
+    result: Any
+    args: list
+    kwargs: dict
+
+
+def call_with_args(fn: RemoteObject, *args: Any, **kwargs: Any) -> CallRecord:
+    """Call a remote function and also fetch its arguments back after the call,
+    so a test can check that the function did not change its inputs in place
+    (arrays reach the worker as copies: the test's own arrays never change).
+
+    Raises:
+        TypeError: if ``fn`` is not a remote object; the errors of a call otherwise.
+    """
+    if not isinstance(fn, RemoteObject):
+        raise TypeError(f"expected a remote function, got {type(fn).__qualname__}")
+    reply = fn._req({"op": "call", "obj": fn, "args": list(args), "kwargs": kwargs, "echo_args": True},
+                    f"{fn._name()}({_args_text(args, kwargs)})")
+    if not isinstance(reply, dict) or not {"result", "args", "kwargs"} <= set(reply):
+        raise ProtocolViolation("a call with its arguments echoed returned no record")
+    got_args = reply["args"] if isinstance(reply["args"], list) else []
+    got_kwargs = reply["kwargs"] if isinstance(reply["kwargs"], dict) else {}
+    return CallRecord(reply["result"], got_args, got_kwargs)
+
+
 def type_name(obj: Any) -> str:
     """The qualified type name of a remote object (or of a local value)."""
     if isinstance(obj, RemoteObject):

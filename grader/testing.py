@@ -12,9 +12,10 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .remote import RemoteObject
+from .remote import RemoteObject, call_with_args
 
-__all__ = ["assert_close", "assert_equal", "compare_to_reference", "random_array", "as_numeric"]
+__all__ = ["assert_close", "assert_equal", "assert_inputs_unchanged", "compare_to_reference", "random_array",
+           "as_numeric"]
 
 
 def _describe(value: Any) -> str:
@@ -232,3 +233,30 @@ def random_array(rng: np.random.Generator, shape: tuple[int, ...] | int, *, scal
                  dtype: Any = np.float64) -> np.ndarray:
     """A normal random array, ``scale * N(0, 1)``, of the given shape and dtype."""
     return (scale * rng.standard_normal(shape)).astype(dtype)
+
+
+def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | None = None, **kwargs: Any) -> Any:
+    """Call ``student_fn(*args, **kwargs)`` in the worker and assert that it did not
+    change any array argument in place. Returns the call's result.
+
+    Raises:
+        AssertionError: naming the argument that changed and the first changed element.
+    """
+    fname = name or (student_fn._label if isinstance(student_fn, RemoteObject) else "the function")
+    record = call_with_args(student_fn, *args, **kwargs)
+    pairs = [(f"argument {i + 1}", a, b) for i, (a, b) in enumerate(zip(args, record.args))]
+    pairs += [(f"argument {k!r}", kwargs[k], record.kwargs.get(k)) for k in kwargs]
+    for label, before, after in pairs:
+        if not isinstance(before, np.ndarray):
+            continue
+        after_arr = np.asarray(after) if isinstance(after, np.ndarray) else None
+        if after_arr is None or after_arr.shape != before.shape or not np.array_equal(after_arr, before, equal_nan=True):
+            detail = ""
+            if after_arr is not None and after_arr.shape == before.shape:
+                i = int(np.flatnonzero(~((after_arr == before) | (np.isnan(after_arr) & np.isnan(before))))[0]) \
+                    if before.dtype.kind in "fc" else int(np.flatnonzero(after_arr != before)[0])
+                detail = (f": at index {_index(i, before.shape)} it was {_fmt(before.reshape(-1)[i])} "
+                          f"and is now {_fmt(after_arr.reshape(-1)[i])}")
+            raise AssertionError(f"{fname} changed its {label} in place{detail}; "
+                                 "work on a copy (e.g. z = z - z.max(...), not z -= ...)")
+    return record.result

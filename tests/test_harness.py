@@ -439,3 +439,18 @@ def test_module_fixture_can_use_the_submission_once_per_submission(make_course, 
         assert results[name].score == results[name].max_score == 1.0, \
             [(t.name, t.status, t.message) for t in results[name].tests]
     assert log.read_text().splitlines() == ["train", "train"]
+
+
+def test_assert_messages_hide_pytest_introspection(make_course):
+    course = make_course({"test_msg.py": """\
+        def test_with_message(submission):
+            value = submission.inc(1)
+            assert value == 3, f"inc(1) should be 3, got {value}"
+
+        def test_without_message(submission):
+            assert submission.inc(1) == 3
+        """})
+    [result] = course.grade(("s", REFERENCE)).values()
+    with_message, without = result.tests
+    assert with_message.message == "inc(1) should be 3, got 2"
+    assert without.message.startswith("assert 2 == 3")

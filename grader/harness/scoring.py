@@ -89,6 +89,10 @@ def _message(excinfo: Any) -> str:
     exc = excinfo.value
     if isinstance(exc, AssertionError):
         text = str(exc).strip() or excinfo.exconly()
+        # `assert cond, "message"`: pytest appends its introspection ("\nassert False
+        # + where ..."), which shows students the test's internals; keep the author's message
+        if not isinstance(exc, RemoteError) and not text.startswith("assert ") and "\nassert " in text:
+            text = text.split("\nassert ", 1)[0].rstrip()
     elif isinstance(exc, pytest.fail.Exception) or isinstance(exc, pytest.skip.Exception):
         text = str(getattr(exc, "msg", exc))
     else:

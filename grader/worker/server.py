@@ -113,7 +113,11 @@ class Worker:
     def dispatch(self, req: dict) -> Any:
         op = req["op"]
         if op == "call":
-            return self._obj(req["obj"])(*req.get("args", ()), **req.get("kwargs", {}))
+            args, kwargs = req.get("args", []), req.get("kwargs", {})
+            result = self._obj(req["obj"])(*args, **kwargs)
+            if req.get("echo_args"):  # the arguments as the call left them (to see in-place changes)
+                return {"result": result, "args": args, "kwargs": kwargs}
+            return result
         if op == "callmethod":
             return getattr(self._obj(req["obj"]), req["name"])(*req.get("args", ()), **req.get("kwargs", {}))
         if op == "getattr":
