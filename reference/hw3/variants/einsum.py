@@ -57,7 +57,8 @@ def two_layer_net(X, params, y=None, reg=0.0):
     m = scores.max(axis=1, keepdims=True)
     lse = m[:, 0] + np.log(np.einsum("nc->n", np.exp(scores - m)))
     correct = np.einsum("nc,nc->n", scores, onehot)
-    loss = np.einsum("n->", lse - correct) / n + 0.5 * reg * (np.einsum("ij,ij->", W1, W1) + np.einsum("ij,ij->", W2, W2))
+    penalty = 0.5 * reg * (np.einsum("ij,ij->", W1, W1) + np.einsum("ij,ij->", W2, W2))
+    loss = np.einsum("n->", lse - correct) / n + penalty
     dscores = (np.exp(scores - lse[:, None]) - onehot) / n
     dh, dW2, db2 = affine_backward(dscores, c3)
     _, dW1, db1 = affine_backward(relu_backward(dh, c2), c1)
