@@ -4,7 +4,7 @@ relu: out = max(0, x); dx = dout * (x > 0), masked on the layer's *input* x,
 with a zero gradient at x = 0 (the lecture's convention, and PyTorch's).
 sigmoid: out = sigma(x), finite for |x| up to 1e4; dx = dout * sigma(x) * (1 - sigma(x)).
 
-The cache is whatever your forward pass returns: each backward test calls
+No layer may change its arguments in place. The cache is whatever your forward pass returns: each backward test calls
 your ``*_forward`` first and hands its cache to your ``*_backward``. The
 forward and backward passes have separate tests, and the mistakes we know of
 are named in the failure message: relu's mask taken on dout, relu'(0) = 1,
@@ -14,7 +14,7 @@ the sigmoid's derivative taken of x instead of sigma(x), dout forgotten.
 import numpy as np
 import pytest
 
-from grader.testing import as_numeric, assert_close
+from grader.testing import as_numeric, assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("activations")
 
@@ -85,7 +85,6 @@ def test_relu_backward_at_zero(submission, reference, rng):
     assert_close(dx, reference.relu_backward(dout, x), rtol=RTOL, atol=ATOL, name="relu_backward dx at x = 0")
 
 
-@pytest.mark.points(2)
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_sigmoid_forward(submission, reference, rng, shape):
     x = _x(rng, shape)
@@ -127,3 +126,15 @@ def test_sigmoid_backward_large_inputs(submission, reference, x):
     dx = submission.sigmoid_backward(dout, cache)
     assert_close(dx, reference.sigmoid_backward(dout, reference.sigmoid_forward(x)[0]), rtol=RTOL, atol=ATOL,
                  name="sigmoid_backward dx")
+
+
+@pytest.mark.hint("Do not change your arguments in place (x[x < 0] = 0, dout[mask] = 0): the caller still "
+                  "needs them. Work on a copy, or build a new array (np.maximum, dout * mask).")
+@pytest.mark.parametrize("name", ["relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward"])
+def test_inputs_unchanged(submission, rng, name):
+    x, dout = _x(rng, (4, 5)), rng.normal(size=(4, 5))
+    if name.endswith("_forward"):
+        assert_inputs_unchanged(getattr(submission, name), x, name=name)
+    else:
+        _out, cache = _forward(submission, name.replace("backward", "forward"), x)
+        assert_inputs_unchanged(getattr(submission, name), dout, cache, name=name)

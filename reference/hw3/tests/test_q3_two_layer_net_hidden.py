@@ -16,6 +16,7 @@ that every class has negative scores (a ReLU on the output shows).
 import numpy as np
 import pytest
 
+from grader.remote import call_with_args
 from grader.testing import as_numeric, assert_close
 
 pytestmark = pytest.mark.question("two_layer_net")
@@ -69,7 +70,7 @@ def _label(n, d, h, c):
     return f"N={n}, D={d}, H={h}, C={c}"
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @pytest.mark.hint("scores = relu(X @ W1 + b1) @ W2 + b2: a ReLU on the hidden layer only, none on the scores.")
 @pytest.mark.parametrize("n,d,h,c", CASES[1:])
 def test_scores(submission, reference, rng, n, d, h, c):
@@ -193,3 +194,18 @@ def test_returns_loss_and_grads(submission, reference, rng):
         shape = _numeric(grads[key]).shape if _numeric(grads[key]) is not None else None
         if shape != params[key].shape:
             raise AssertionError(f"grads[{key!r}] has shape {shape}, expected {params[key].shape}")
+
+
+@pytest.mark.hint("two_layer_net must leave X, params and y as they were: build new arrays and a new grads "
+                  "dict (grads = params, then grads['W1'] = dW1, overwrites the caller's weights).")
+def test_inputs_unchanged(submission, reference, rng):
+    X, params, y = _net(reference, rng, 6, 4, 5, 3)
+    record = call_with_args(submission.two_layer_net, X, params, y, reg=0.1)
+    X_after, params_after, y_after = record.args
+    assert_close(X_after, X, rtol=0, atol=0, name="X after two_layer_net returned")
+    assert_close(y_after, y, rtol=0, atol=0, name="y after two_layer_net returned")
+    if not isinstance(params_after, dict) or sorted(params_after) != sorted(params):
+        raise AssertionError("two_layer_net changed the keys of its params dict")
+    for key in params:
+        assert_close(params_after[key], params[key], rtol=0, atol=0,
+                     name=f"params[{key!r}] after two_layer_net returned")

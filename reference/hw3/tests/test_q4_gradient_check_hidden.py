@@ -13,6 +13,7 @@ differ only by rounding.
 import numpy as np
 import pytest
 
+from grader.remote import call_with_args
 from grader.testing import as_numeric, assert_close
 
 pytestmark = pytest.mark.question("gradient_check")
@@ -144,7 +145,6 @@ def test_centred(submission, rng, shape):
             raise AssertionError(f"f was never evaluated with x[{_where(i, x0.shape)}] moved by +h and by -h")
 
 
-@pytest.mark.points(2)
 @pytest.mark.hint("After evaluating f at x + h e_i and x - h e_i, put x[i] back to its old value before "
                   "moving on to the next element.")
 @pytest.mark.parametrize("shape", [(5,), (2, 3)], ids=str)
@@ -157,3 +157,12 @@ def test_restores_x(submission, rng, shape):
                 f"evaluation #{k + 1} of f had {len(moved)} elements of x moved ({where[:6]}): "
                 "x must be restored after each element, so that every evaluation moves one element only"
             )
+
+
+@pytest.mark.hint("When numerical_gradient returns, x must hold its original values: restore every element, "
+                  "the last one included (x[ix] = old).")
+@pytest.mark.parametrize("shape", [(5,), (2, 3)], ids=str)
+def test_x_unchanged_afterwards(submission, rng, shape):
+    x0, f = _setup(rng, shape)
+    record = call_with_args(submission.numerical_gradient, f, x0.copy(), 1e-3)
+    assert_close(record.args[1], x0, rtol=1e-12, atol=1e-15, name="x after numerical_gradient returned")
