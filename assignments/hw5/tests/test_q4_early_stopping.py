@@ -15,7 +15,7 @@ def test_the_template_example(submission):
     es = submission.EarlyStopping(patience=2, min_delta=0.0)
     stops = [bool(es.step(loss)) for loss in [1.0, 0.8, 0.8, 0.9]]
     assert stops == [False, False, False, True], f"step() returned {stops}"
-    assert es.best == 0.8 and es.best_epoch == 1, f"best, best_epoch = {es.best}, {es.best_epoch}; expected 0.8, 1"
+    assert abs(es.best - 0.8) < 1e-6 and es.best_epoch == 1, f"best, best_epoch = {es.best}, {es.best_epoch}; expected 0.8, 1"
 
 
 @pytest.mark.points(2)
@@ -24,4 +24,4 @@ def test_min_delta(submission):
     es = submission.EarlyStopping(patience=1, min_delta=0.1)
     stops = [bool(es.step(loss)) for loss in [1.0, 0.95]]  # 0.95 is not below 1.0 - 0.1
     assert stops == [False, True], f"EarlyStopping(patience=1, min_delta=0.1) on [1.0, 0.95]: step() returned {stops}"
-    assert es.best == 1.0 and es.best_epoch == 0, f"best, best_epoch = {es.best}, {es.best_epoch}; expected 1.0, 0"
+    assert abs(es.best - 1.0) < 1e-6 and es.best_epoch == 0, f"best, best_epoch = {es.best}, {es.best_epoch}; expected 1.0, 0"

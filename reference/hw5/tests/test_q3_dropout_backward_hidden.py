@@ -45,8 +45,8 @@ def _mask_mistake(dx, dout, out, x):
     return ""
 
 
-@pytest.mark.points(4)
-@pytest.mark.parametrize("p", [0.3, 0.7])
+@pytest.mark.points(5)
+@pytest.mark.parametrize("p", [0.0, 0.3, 0.7])
 @pytest.mark.parametrize("shape", [(60, 50), (4, 3, 5, 5), (1, 9)], ids=str)
 def test_train_mode_uses_the_forward_mask(submission, rng, p, shape):
     x = _x(rng, shape)
@@ -55,7 +55,7 @@ def test_train_mode_uses_the_forward_mask(submission, rng, p, shape):
     dx = as_numeric(submission.dropout_backward(dout, cache), "dx")
     expected = dout * out / x
     assert dx.shape == shape, f"dx should have dout's shape {shape}, got {dx.shape}"
-    assert np.allclose(dx, expected, rtol=1e-5, atol=1e-7), (
+    assert np.allclose(dx, expected, rtol=1e-5, atol=1e-7, equal_nan=True), (
         f"dx should be dout * mask / (1 - p), with the mask of the forward pass (p={p})."
         + _mask_mistake(dx, dout, out, x)
     )
@@ -69,14 +69,6 @@ def test_test_mode_passes_the_gradient_through(submission, rng, p):
     dout = rng.normal(size=x.shape)
     dx = submission.dropout_backward(dout, cache)
     assert_close(dx, dout, rtol=1e-6, atol=0, name=f"dropout_backward in test mode (p={p})")
-
-
-def test_p_zero_passes_the_gradient_through(submission, rng):
-    x = _x(rng, (10, 10))
-    _out, cache = _forward(submission, x, p=0.0, mode="train", seed=42)
-    dout = rng.normal(size=x.shape)
-    dx = submission.dropout_backward(dout, cache)
-    assert_close(dx, dout, rtol=1e-6, atol=0, name="dropout_backward with p=0 in train mode")
 
 
 @pytest.mark.hint("dropout_backward must not depend on randomness: the mask is in the cache.")

@@ -94,7 +94,7 @@ def _same(u, v):
     if u is None or v is None:
         return u is v
     try:
-        return math.isclose(float(u), float(v), rel_tol=1e-12) or (math.isinf(u) and math.isinf(v))
+        return math.isclose(float(u), float(v), rel_tol=1e-6) or (math.isinf(u) and math.isinf(v))
     except (TypeError, ValueError):
         return False
 
@@ -112,14 +112,11 @@ def _check_stops(submission, losses, patience=5, min_delta=0.0):
     return states
 
 
-def test_never_stops_while_improving(submission):
-    _check_stops(submission, [1.0 - 0.05 * k for k in range(15)], patience=1)
-
-
-@pytest.mark.points(3)
+@pytest.mark.points(4)
 @pytest.mark.parametrize("patience", [1, 2, 3, 5])
 def test_stops_after_exactly_patience_bad_epochs(submission, patience):
-    losses = [1.0, 0.9, 0.8] + [0.85 + 0.01 * k for k in range(patience + 2)]
+    # improving for 6 calls (no stop), then patience + 2 bad calls (stop from the patience-th on)
+    losses = [1.0 - 0.05 * k for k in range(6)] + [0.8 + 0.01 * k for k in range(patience + 2)]
     _check_stops(submission, losses, patience=patience)
 
 
@@ -159,7 +156,7 @@ def test_the_count_resets_after_an_improvement(submission, patience):
     "losses,patience,min_delta",
     [
         ([1.0, 0.95, 0.91, 0.89, 0.8], 2, 0.1),  # 0.95, 0.91 are not improvements; 0.89 is (< 0.9)
-        ([1.0, 0.99, 0.98, 0.97, 0.96, 0.95], 3, 0.05),  # creeping down by less than min_delta
+        ([1.0, 0.99, 0.98, 0.97, 0.96, 0.94], 3, 0.05),  # creeping down by less than min_delta
         ([1.0, 0.98, 1.01, 0.979, 0.97, 0.96], 2, 0.025),
         ([1.0, 0.7, 0.68, 0.5, 0.49, 0.48], 2, 0.1),
     ],

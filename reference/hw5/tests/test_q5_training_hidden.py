@@ -89,7 +89,7 @@ def _loss_and_grads(X, y, P, reg=REG):
     loss = torch.nn.functional.cross_entropy(scores, torch.tensor(y, dtype=torch.int64))
     loss = loss + 0.5 * reg * ((t["W1"] ** 2).sum() + (t["W2"] ** 2).sum())
     loss.backward()
-    return float(loss), {k: t[k].grad.numpy() for k in KEYS}
+    return loss.item(), {k: t[k].grad.numpy() for k in KEYS}
 
 
 def _accuracy(X, y, P):
@@ -99,20 +99,22 @@ def _accuracy(X, y, P):
     return float(np.mean(scores.argmax(axis=1) == y)), ambiguous
 
 
-def _close(a, b):
-    """Parameter updates a and b agree (relative to b's largest entry, as float32 allows)."""
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-4 * float(np.max(np.abs(b))) + 1e-12)
+def _close(a, b, scale):
+    """Parameter updates a and b agree, within 1e-4 of b and of the largest update of any parameter
+    (``scale``): float32 rounding and the cancellation in db2 = sum(dscores) stay far below that."""
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-4 * scale + 1e-12)
 
 
 def _check_update(actual, expected, alternatives, what):
     """Compare per-parameter updates; name a known mistake if the update matches one."""
-    bad = [k for k in KEYS if not _close(actual[k], expected[k])]
+    scale = max(float(np.max(np.abs(expected[k]))) for k in KEYS)
+    bad = [k for k in KEYS if not _close(actual[k], expected[k], scale)]
     if not bad:
         return
     k = bad[0]
     if actual[k].shape != expected[k].shape:
         raise AssertionError(f"{what}: params[{k!r}] has shape {actual[k].shape}, expected {expected[k].shape}")
-    hint = next((text for text, alt in alternatives.items() if all(_close(actual[j], alt[j]) for j in KEYS)), "")
+    hint = next((text for text, alt in alternatives.items() if all(_close(actual[j], alt[j], scale) for j in KEYS)), "")
     i = np.unravel_index(np.argmax(np.abs(actual[k] - expected[k])), expected[k].shape)
     raise AssertionError(
         f"{what}: the update of {', '.join(bad)} is wrong; e.g. {k}{list(i)} moved by {actual[k][i]:.6g}, "
@@ -211,7 +213,7 @@ def test_adam_epochs_follow_kingma_and_ba(submission, data):
 
 @pytest.mark.points(3)
 @pytest.mark.call_timeout(TIMEOUT)
-@pytest.mark.parametrize("k", [2, 300])
+@pytest.mark.parametrize("k", [2, 100])
 def test_loss_history_is_the_loss_before_each_step(submission, k):
     X, y = _spiral()
     p_k, _, _ = _train(submission, X, y, n_epochs=k)

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.question("spiral")
 DATA_SEED = 1
 MIN_ACCURACY = 0.95
 TIMEOUT = 90
+ADAM_EPOCHS = 1000  # Adam gets there faster: 0.967 to 0.99 after 1000 epochs
 
 
 def _spiral(n_per_class=100, n_classes=3, seed=0):
@@ -60,13 +61,13 @@ def _accuracy(result, X, y):
     return float(np.mean(scores.argmax(axis=1) == y))
 
 
-def _reaches(submission, record_metric, optimizer):
+def _reaches(submission, record_metric, optimizer, **kwargs):
     X, y = _spiral(seed=DATA_SEED)
     accuracies = []
     for seed in (0, 1):
         start = time.perf_counter()
-        result = submission.train_spiral(X, y, optimizer=optimizer) if seed == 0 else \
-            submission.train_spiral(X, y, optimizer=optimizer, seed=seed)
+        result = submission.train_spiral(X, y, optimizer=optimizer, **kwargs) if seed == 0 else \
+            submission.train_spiral(X, y, optimizer=optimizer, seed=seed, **kwargs)
         if seed == 0:
             record_metric(f"spiral_seconds_{optimizer}", time.perf_counter() - start)
         accuracies.append(_accuracy(result, X, y))
@@ -74,8 +75,9 @@ def _reaches(submission, record_metric, optimizer):
             record_metric(f"spiral_acc_{optimizer}", accuracies[0])
         if accuracies[-1] >= MIN_ACCURACY:
             return
+    settings = ", ".join(f"{k}={v}" for k, v in kwargs.items()) or "the default settings"
     raise AssertionError(
-        f"with optimizer={optimizer!r} and the default settings the trained network classifies "
+        f"with optimizer={optimizer!r} and {settings} the trained network classifies "
         f"{accuracies[0]:.3f} (seed=0) and {accuracies[1]:.3f} (seed=1) of the spiral correctly; "
         f"it should reach {MIN_ACCURACY}"
     )
@@ -95,4 +97,4 @@ def test_sgd_reaches_95_percent(submission, record_metric):
 @pytest.mark.call_timeout(TIMEOUT)
 @pytest.mark.hint("Adam: increment t first, keep m and v for each parameter across epochs, correct them for bias.")
 def test_adam_reaches_95_percent(submission, record_metric):
-    _reaches(submission, record_metric, "adam")
+    _reaches(submission, record_metric, "adam", n_epochs=ADAM_EPOCHS)
