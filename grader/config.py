@@ -20,7 +20,7 @@ Example::
     disk = "64MiB"           # largest file the worker may write; with bubblewrap also what it may
                              # store in each of its home (besides its files), /tmp and /dev/shm
     threads = 1              # CPU threads per worker (OMP_NUM_THREADS, torch); 0: the slot's CPU share
-    restarts = 2             # fresh workers after a timeout or crash, per submission
+    restarts = 2             # times one function may time out or crash and still be run again
 """
 
 from __future__ import annotations

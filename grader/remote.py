@@ -210,7 +210,10 @@ class RemoteSession:
         self.dead_kind = "crashed"
         self.channel: Channel | None = None
         self.generation = 0
-        self.restarts_left = limits.restarts
+        # each function may fail (time out, crash) restarts + 1 times before it is not run again,
+        # so one hanging function does not cost the questions of the others
+        self.restarts_left = 4 * limits.restarts + 2
+        self.failures: dict[str, list[Event]] = {}
         self.call_timeout = limits.call_timeout
         self.peak_memory_bytes = 0
         self.cpu_time_s = 0.0
@@ -282,6 +285,19 @@ class RemoteSession:
                 self.restarts_left -= 1
             self.start()
 
+    def check_culprit(self, culprit: str | None) -> None:
+        """Refuse to run ``culprit`` (a function's name) again once it has failed
+        ``restarts + 1`` times: that costs its own tests, not a restart the
+        other functions need.
+
+        Raises:
+            CallTimeout, WorkerCrashed: if ``culprit`` is given up.
+        """
+        failed = self.failures.get(culprit or "", [])
+        if len(failed) > self.limits.restarts:
+            cls = CallTimeout if failed[-1].kind == "timeout" else WorkerCrashed
+            raise cls(f"not run: `{culprit}` failed {len(failed)} times already (last: {failed[-1].message})")
+
     def _dead_error(self) -> RemoteError:
         cls = CallTimeout if self.dead_kind == "timeout" else WorkerCrashed
         return cls(f"not run: {self.dead_reason}")
@@ -351,13 +367,15 @@ class RemoteSession:
             return {"callback_error": f"{type(exc).__name__}: {exc}"[:MAX_TEXT]}
 
     def request(self, message: dict, *, timeout: float | None = None, what: str = "the call",
-                _starting: bool = False) -> Any:
+                culprit: str | None = None, _starting: bool = False) -> Any:
         """Send one request and return the decoded result.
 
         Args:
             message: ``{"op": ..., ...}`` (see :mod:`grader.worker.server`).
             timeout: seconds; default the per-call limit, never past the total limit.
             what: how to name the call in messages, e.g. ``"sigmoid(...)"``.
+            culprit: the student function this request runs (for the per-function
+                failure budget, see :meth:`check_culprit`).
 
         Raises:
             StudentError: the student's code raised.
@@ -369,13 +387,19 @@ class RemoteSession:
             self.dead_reason = f"{self.what} used up its total time limit of {self.limits.total_timeout:g} s"
             self.dead_kind = "timeout"
             self._fail("timeout", self.dead_reason)
+        self.check_culprit(culprit)
         if not _starting:
             self.ensure()  # raises once the session is dead, before starting any worker
         timeout = min(timeout if timeout is not None else self.call_timeout, left)
         if self._release:
             message = {**message, "rel": self._release}
             self._release = []
-        reply = self._exchange(message, timeout, what)
+        try:
+            reply = self._exchange(message, timeout, what)
+        except (CallTimeout, WorkerCrashed):
+            if culprit and self.events:
+                self.failures.setdefault(culprit, []).append(self.events[-1])
+            raise
         if not isinstance(reply, dict) or not ({"ok", "error"} & set(reply)):
             raise self._violation("a reply without a result")
         stats = reply.get("stats")
@@ -395,7 +419,8 @@ class RemoteSession:
         if name in self._root_cache and self._root_cache[name][0] == self.generation:
             return self._root_cache[name][1]
         try:
-            value = self.request({"op": "getattr", "obj": None, "name": name}, what=f"looking up `{name}`")
+            value = self.request({"op": "getattr", "obj": None, "name": name}, what=f"looking up `{name}`",
+                                 culprit=name)
         except StudentError as exc:
             if exc.exc_type == "AttributeError":
                 raise MissingName(f"{self.what} does not define `{name}`") from None
@@ -429,15 +454,17 @@ class RemoteObject:
         return f"<remote {self._type_name}{' ' + self._label if self._label else ''}>"
 
     def _req(self, message: dict, what: str) -> Any:
+        culprit = self._label if self._label and "." not in self._label else self._type_name
+        self._session.check_culprit(culprit)
         self._session.ensure()
         if self._generation != self._session.generation:
             if self._label and self._session.generation > 0 and "." not in self._label:
                 fresh = self._session.root_attr(self._label)  # a top-level name: look it up again
                 if isinstance(fresh, RemoteObject):
                     message = {**message, "obj": fresh}
-                    return self._session.request(message, what=what)
+                    return self._session.request(message, what=what, culprit=culprit)
             raise WorkerCrashed(f"{self!r} belonged to a worker that is gone (it was restarted)")
-        return self._session.request(message, what=what)
+        return self._session.request(message, what=what, culprit=culprit)
 
     def _name(self) -> str:
         return self._label or self._type_name

@@ -540,17 +540,32 @@ def test_call_timeout_kills_and_restarts_the_worker(harness, call):
     assert session.generation == 2
 
 
-def test_restart_budget_runs_out(harness):
+def test_a_function_that_keeps_failing_is_given_up_but_the_others_still_run(harness):
+    """Each function may fail restarts + 1 times; then it is not run again, and
+    costs no more time or restarts: the other functions are still graded."""
     proxy = harness.proxy(limits=Limits(**{**LIMITS.__dict__, "call_timeout": 0.5, "restarts": 1}))
     session = session_of(proxy)
     for _ in range(2):
-        with pytest.raises(CallTimeout):
+        with pytest.raises(CallTimeout, match="did not finish"):
             proxy.spin()
+    start = time.monotonic()
+    with pytest.raises(CallTimeout, match="`spin` failed 2 times already"):
+        proxy.spin()
+    assert time.monotonic() - start < 0.3  # refused at once, no worker started for it
+    assert proxy.add(1, 2) == 3  # another function: a fresh worker
+    assert [e.kind for e in session.events] == ["timeout", "timeout"]
+
+
+def test_the_session_gives_up_after_too_many_failures_overall(harness):
+    proxy = harness.proxy(limits=Limits(**{**LIMITS.__dict__, "call_timeout": 0.3, "restarts": 0}))
+    session = session_of(proxy)
+    session.restarts_left = 1  # as if many functions had hung already
+    with pytest.raises(CallTimeout):
+        proxy.spin()
+    with pytest.raises(CallTimeout):
+        proxy.nap(30)
     with pytest.raises(WorkerCrashed, match="no restarts left"):
         proxy.add(1, 2)
-    with pytest.raises(WorkerCrashed, match="not run"):
-        proxy.add(1, 2)
-    assert [e.kind for e in session.events] == ["timeout", "timeout"]
 
 
 def test_per_call_timeout_can_be_changed_between_calls(harness):
