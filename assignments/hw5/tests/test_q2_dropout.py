@@ -33,4 +33,5 @@ def test_train_mode_drops_about_p_and_rescales(submission):
 def test_p_zero_keeps_every_unit(submission):
     x = np.array([[1.0, -2.0], [3.0, 0.25]])
     out, _cache = submission.dropout_forward(x, {"p": 0.0, "mode": "train", "seed": 0})
+    assert not np.isnan(out).any(), "with p=0 the output has NaN: p is the drop probability, divide by 1 - p"
     assert_close(out, x, rtol=1e-6, atol=0, name="dropout_forward(x, p=0, mode='train')")

@@ -115,8 +115,12 @@ def test_without_shuffle_the_order_is_kept(submission, n, batch_size):
     X, y = _data(n)
     batches = _batches(submission, X, y, batch_size, shuffle=False)
     order = _order(batches)
-    assert order.tolist() == list(range(n)), f"shuffle=False should keep the order 0..{n-1}, got {order.tolist()}"
-    assert [len(yb) for _, yb in batches] == _expected_sizes(n, batch_size)
+    assert order.tolist() == list(range(n)), f"shuffle=False should keep the order 0..{n - 1}, got {order.tolist()}"
+    sizes = [len(yb) for _, yb in batches]
+    assert sizes == _expected_sizes(n, batch_size), (
+        f"shuffle=False, N={n}, batch_size={batch_size}: batch sizes should be {_expected_sizes(n, batch_size)}, "
+        f"got {sizes}." + _size_mistake(sizes, n, batch_size)
+    )
 
 
 @pytest.mark.hint("With shuffle=True (the default) the samples must be visited in a random order.")

@@ -131,6 +131,10 @@ def test_mean_is_preserved(submission, p):
 def test_p_zero_keeps_every_unit(submission, rng):
     x = _x(rng, (30, 20))
     out = _forward(submission, x, p=0.0, mode="train", seed=14)
+    assert not np.isnan(out).any(), (
+        "with p=0 the output has NaN: 0/0, a division by p? p is the drop probability: with p = 0 every "
+        "unit is kept and the scale 1 / (1 - p) is 1."
+    )
     assert_close(out, x, rtol=1e-6, atol=0, name="dropout_forward(x, p=0, mode='train')")
 
 
