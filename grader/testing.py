@@ -12,10 +12,10 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .remote import RemoteObject, call_with_args
+from .remote import RemoteObject, StudentError, call_with_args
 
-__all__ = ["assert_close", "assert_equal", "assert_inputs_unchanged", "compare_to_reference", "random_array",
-           "as_numeric"]
+__all__ = ["assert_close", "assert_equal", "assert_inputs_unchanged", "assert_raises", "compare_to_reference",
+           "random_array", "as_numeric"]
 
 
 def _describe(value: Any) -> str:
@@ -260,3 +260,27 @@ def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | No
             raise AssertionError(f"{fname} changed its {label} in place{detail}; "
                                  "work on a copy (e.g. z = z - z.max(...), not z -= ...)")
     return record.result
+
+
+def assert_raises(exc_types: str | tuple[str, ...], student_fn: RemoteObject, *args: Any,
+                  name: str | None = None, **kwargs: Any) -> StudentError:
+    """Assert that the student's function raises one of ``exc_types`` (class
+    names, e.g. ``"ValueError"``: the exception itself stays in the worker).
+
+    Returns:
+        The :class:`~grader.remote.StudentError` describing it.
+
+    Raises:
+        AssertionError: if the call returns, or raises another exception (a
+            timeout or crash propagates unchanged).
+    """
+    wanted = (exc_types,) if isinstance(exc_types, str) else tuple(exc_types)
+    fname = name or (student_fn._label if isinstance(student_fn, RemoteObject) else "the function")
+    try:
+        student_fn(*args, **kwargs)
+    except StudentError as exc:
+        if exc.exc_type in wanted:
+            return exc
+        raise AssertionError(f"{fname} should raise {' or '.join(wanted)}, "
+                             f"but raised {exc.exc_type}: {exc.exc_message}") from None
+    raise AssertionError(f"{fname} should raise {' or '.join(wanted)}, but it returned normally")

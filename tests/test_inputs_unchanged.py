@@ -66,3 +66,14 @@ def test_unchanged_inputs_pass_and_the_result_is_returned(submission):
 def test_in_place_changes_are_named(submission, call, label):
     with pytest.raises(AssertionError, match=f"changed its {label} in place: at index 0"):
         call(submission)
+
+
+def test_assert_raises_names_what_happened(submission):
+    from grader.testing import assert_raises
+
+    err = assert_raises("AttributeError", submission.shift, [1.0, 2.0])  # a list has no .max
+    assert err.exc_type == "AttributeError"
+    with pytest.raises(AssertionError, match="should raise ValueError, but raised AttributeError"):
+        assert_raises("ValueError", submission.shift, [1.0, 2.0])
+    with pytest.raises(AssertionError, match="should raise ValueError, but it returned normally"):
+        assert_raises(("ValueError", "TypeError"), submission.shift, np.ones(2))
