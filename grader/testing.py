@@ -258,7 +258,7 @@ def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | No
                 detail = (f": at index {_index(i, before.shape)} it was {_fmt(before.reshape(-1)[i])} "
                           f"and is now {_fmt(after_arr.reshape(-1)[i])}")
             raise AssertionError(f"{fname} changed its {label} in place{detail}; "
-                                 "work on a copy (e.g. z = z - z.max(...), not z -= ...)")
+                                 "build a new array (x = x - ..., np.maximum(x, 0)) or work on x.copy(), not x -= ... or x[...] = ...")
     return record.result
 
 

@@ -3,7 +3,8 @@
 Each behaviour has its own test, so that a mistake loses only its own points:
 values on random inputs of several shapes, values at |z| up to 1e4 (finite,
 no NaN), relu at zero, leaky_relu's alpha passed by default, by position and by
-keyword, and a Python float as input.
+keyword, a Python float as input, and the input array left as it was (no
+change in place: the caller still needs z).
 
 Tolerances: float32 arithmetic (relative error ~1e-7) passes; every mistake
 we know of is off by far more than RTOL.
@@ -12,7 +13,7 @@ we know of is off by far more than RTOL.
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, compare_to_reference
+from grader.testing import assert_close, assert_inputs_unchanged, compare_to_reference
 
 pytestmark = pytest.mark.question("activations")
 
@@ -38,7 +39,7 @@ def _compare(submission, reference, name, *inputs):
     compare_to_reference(getattr(submission, name), getattr(reference, name), inputs, rtol=RTOL, atol=ATOL)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_sigmoid_values(submission, reference, rng, shape):
     _compare(submission, reference, "sigmoid", _z(rng, shape))
@@ -110,3 +111,15 @@ def test_leaky_relu_alpha_keyword(submission, reference, rng, alpha):
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu"])
 def test_python_float_input(submission, reference, name):
     _compare(submission, reference, name, -2.5, 0.75)
+
+
+@pytest.mark.hint(
+    "Do not change the array you are given (z[z < 0] = 0, z *= alpha, np.exp(z, out=z)): the caller still "
+    "needs it. Build a new array (np.maximum(z, 0), np.where(z > 0, z, alpha * z)) or work on z.copy()."
+)
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu"])
+def test_inputs_unchanged(submission, rng, name):
+    z = np.append(_z(rng, (12,)), [-1e4, 1e4, 0.0]).reshape(3, 5)
+    assert_inputs_unchanged(getattr(submission, name), z, name=name)
+    if name == "leaky_relu":
+        assert_inputs_unchanged(submission.leaky_relu, z, 0.2, name="leaky_relu")

@@ -5,13 +5,14 @@ relu'(z) = 1 if z > 0 else 0 (so relu'(0) = 0); leaky_relu'(z) = 1 if z > 0 else
 
 The mistakes these catch: a wrong sign or a missing square (values tests), the
 formula applied to z instead of sigma(z), relu'(0) = 1 (the zero tests), a
-slope that ignores alpha (the alpha tests), NaN for |z| = 1e4.
+slope that ignores alpha (the alpha tests), NaN for |z| = 1e4, the input
+array changed in place (test_inputs_unchanged).
 """
 
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, compare_to_reference
+from grader.testing import assert_close, assert_inputs_unchanged, compare_to_reference
 
 pytestmark = pytest.mark.question("derivatives")
 
@@ -36,7 +37,7 @@ def _compare(submission, reference, name, *inputs):
     compare_to_reference(getattr(submission, name), getattr(reference, name), inputs, rtol=RTOL, atol=ATOL)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @pytest.mark.hint("sigma'(z) = sigma(z) * (1 - sigma(z)), with sigma evaluated at z.")
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_sigmoid_grad_values(submission, reference, rng, shape):
@@ -108,3 +109,15 @@ def test_leaky_relu_grad_at_zero(submission, reference):
 @pytest.mark.parametrize("name", ["sigmoid_grad", "tanh_grad", "relu_grad", "leaky_relu_grad"])
 def test_python_float_input(submission, reference, name):
     _compare(submission, reference, name, -2.5, 0.75)
+
+
+@pytest.mark.hint(
+    "Do not change the array you are given (z[z > 0] = 1, z *= ...): the caller still needs it. "
+    "Build a new array ((z > 0).astype(float), np.where(z > 0, 1.0, alpha)) or work on z.copy()."
+)
+@pytest.mark.parametrize("name", ["sigmoid_grad", "tanh_grad", "relu_grad", "leaky_relu_grad"])
+def test_inputs_unchanged(submission, rng, name):
+    z = np.append(_z(rng, (12,)), [-1e4, 1e4, 0.0]).reshape(3, 5)
+    assert_inputs_unchanged(getattr(submission, name), z, name=name)
+    if name == "leaky_relu_grad":
+        assert_inputs_unchanged(submission.leaky_relu_grad, z, 0.2, name="leaky_relu_grad")

@@ -3,14 +3,15 @@
 Each mistake loses its own test: the activation argument ignored
 (test_single_example), a wrong default (test_default_activation), a missing
 bias (test_bias, test_lecture_example), an (N, 1) or flattened result for a
-batch (test_batch_shape). All but the bias tests use b = 0 so that a missing
-bias costs only the bias points.
+batch (test_batch_shape), x or w changed in place (test_inputs_unchanged).
+All but the bias tests use b = 0 so that a missing bias costs only the bias
+points.
 """
 
 import numpy as np
 import pytest
 
-from grader.testing import assert_close
+from grader.testing import assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("neuron")
 
@@ -31,7 +32,7 @@ def test_lecture_example(submission, reference):
                  name="neuron(x=[-1, 2], w=[3, -2], b=1)")
 
 
-@pytest.mark.points(5)
+@pytest.mark.points(4)
 @pytest.mark.hint("Apply the activation named by `activation`; 'linear' means no activation (g(z) = z).")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_single_example(submission, reference, rng, activation):
@@ -80,3 +81,12 @@ def test_batch_shape(submission, reference, rng, n):
         atol=ATOL,
         name=f"neuron(x, w, 0.0, activation='sigmoid'), x of shape ({n}, 3)",
     )
+
+
+@pytest.mark.hint("Do not change x or w in place (x *= w, w += b): the caller still needs them. "
+                  "Compute with new arrays: z = x @ w + b.")
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "linear"])
+def test_inputs_unchanged(submission, rng, activation):
+    for n in (None, 5):
+        x, w = _xw(rng, n, 4)
+        assert_inputs_unchanged(submission.neuron, x, w, 0.5, activation=activation, name="neuron")

@@ -2,13 +2,15 @@
 
 out = x.reshape(N, D) @ w + b, cache = (x, w, b). The 2-d and flattening tests
 use b = 0, so a missing bias costs only test_bias; a missing reshape costs only
-test_flattens.
+test_flattens. x, w and b must be left as they were (test_inputs_unchanged):
+x.reshape(N, -1) is a new view, but x.shape = (N, -1) or x += ... changes the
+caller's array.
 """
 
 import numpy as np
 import pytest
 
-from grader.testing import assert_close
+from grader.testing import assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("affine")
 
@@ -30,7 +32,7 @@ def _out(submission, x, w, b):
     return result[0]
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 @pytest.mark.parametrize("n,d,m", [(1, 3, 2), (4, 5, 3), (10, 8, 1), (6, 6, 6)])
 def test_2d_input(submission, reference, rng, n, d, m):
     x = rng.normal(size=(n, d))
@@ -74,3 +76,12 @@ def test_cache(submission, rng):
     assert_close(cache[0], x, rtol=0, atol=0, name="cache[0] (x, in its original shape)")
     assert_close(cache[1], w, rtol=0, atol=0, name="cache[1] (w)")
     assert_close(cache[2], b, rtol=0, atol=0, name="cache[2] (b)")
+
+
+@pytest.mark.hint("Do not change x, w or b in place (x.shape = (N, -1), x += ...): the caller still needs them. "
+                  "x.reshape(N, -1) gives a new view and leaves x as it was.")
+@pytest.mark.parametrize("shape", [(4, 5), (3, 2, 4)], ids=str)
+def test_inputs_unchanged(submission, rng, shape):
+    x = rng.normal(size=shape)
+    w, b = _layer(rng, int(np.prod(shape[1:])), 3)
+    assert_inputs_unchanged(submission.affine_forward, x, w, b, name="affine_forward")

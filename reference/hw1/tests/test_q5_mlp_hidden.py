@@ -5,12 +5,14 @@ The mistakes these catch: an activation on the output layer
 (test_single_layer, and every test, since the logits have negative entries),
 the activation argument ignored (test_hidden_activation), a skipped or
 repeated layer (test_two_layers, test_deep), a squeezed (N,) result for
-d_L = 1 (test_deep).
+d_L = 1 (test_deep), x or params changed in place, the list included
+(params.pop(), an array updated with -= or *=: test_inputs_unchanged).
 """
 
 import numpy as np
 import pytest
 
+from grader.remote import call_with_args
 from grader.testing import assert_close
 
 pytestmark = pytest.mark.question("mlp")
@@ -54,7 +56,7 @@ def test_two_layers(submission, reference, rng, dims):
     assert_close(actual, expected, rtol=RTOL, atol=ATOL, name=f"logits, layers {dims}")
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 @pytest.mark.hint("Use the activation named by `activation` in every hidden layer.")
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
 def test_hidden_activation(submission, reference, rng, activation):
@@ -77,3 +79,28 @@ def test_deep(submission, reference, rng, dims):
     expected = reference.mlp_forward(x, params)
     actual = submission.mlp_forward(x, params)
     assert_close(actual, expected, rtol=RTOL, atol=ATOL, name=f"logits, layers {dims}")
+
+
+def _same(after, before, what):
+    """``after`` (as the call left it) is exactly ``before``; AssertionError naming ``what`` otherwise."""
+    assert_close(after, before, rtol=0, atol=0, name=f"{what} after mlp_forward returned")
+
+
+@pytest.mark.hint("Leave x and params as they were: do not update an array in place (h = x, then h += b "
+                  "changes x) and do not change the list (params.pop() removes the caller's output layer).")
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_inputs_unchanged(submission, reference, rng, activation):
+    dims = [4, 6, 5, 3]
+    x, params = _network(reference, rng, dims, 5, activation)
+    record = call_with_args(submission.mlp_forward, x, params, activation=activation)
+    x_after, params_after = record.args
+    _same(x_after, x, "x")
+    if not isinstance(params_after, (list, tuple)) or len(params_after) != len(params):
+        raise AssertionError(f"mlp_forward changed its params list: it held {len(params)} (W, b) pairs, and after "
+                             "the call it holds "
+                             + (f"{len(params_after)}" if isinstance(params_after, (list, tuple)) else "no list"))
+    for i, (pair, (w, b)) in enumerate(zip(params_after, params)):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise AssertionError(f"mlp_forward changed params[{i}]: it is no longer the pair (W, b)")
+        _same(pair[0], w, f"params[{i}][0] (W_{i + 1})")
+        _same(pair[1], b, f"params[{i}][1] (b_{i + 1})")

@@ -8,7 +8,9 @@ Each behaviour has its own test: values on batches with N != C, N == C, a
 batch of one and a single class (test_softmax_values, test_log_softmax_values),
 one example of shape (C,) (the *_1d tests), |z| up to 1e4 (the *_large_logits
 tests), rows of very different scale, which catch a max taken over the whole
-batch instead of each row (test_softmax_shifts_each_row), and all-zero logits.
+batch instead of each row (test_softmax_shifts_each_row), all-zero logits, and
+z left as it was (test_inputs_unchanged: z -= z.max(...) shifts the caller's
+logits).
 When a wrong answer matches a known mistake (softmax over axis 0, a
 normalisation over the whole batch, a missing keepdims, a column max), the
 failure message names it.
@@ -19,7 +21,7 @@ Tolerances: float32 arithmetic passes; every mistake we know of is off by far mo
 import numpy as np
 import pytest
 
-from grader.testing import as_numeric, assert_close
+from grader.testing import as_numeric, assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("softmax")
 
@@ -106,7 +108,7 @@ def _log_softmax_mistakes(z):
 # --------------------------------------------------------------------------- softmax
 
 
-@pytest.mark.points(4)
+@pytest.mark.points(3)
 @pytest.mark.parametrize("shape", SHAPES_2D, ids=str)
 def test_softmax_values(submission, reference, rng, shape):
     z = rng.normal(0.0, 3.0, size=shape)
@@ -177,3 +179,14 @@ def test_log_softmax_1d(submission, reference, rng, shape):
 def test_log_softmax_large_logits(submission, reference, z):
     check(submission.log_softmax(z), reference.log_softmax(z), name="log_softmax(z), |z| up to 1e4",
           mistakes=_log_softmax_mistakes(z))
+
+
+# --------------------------------------------------------------------------- both
+
+
+@pytest.mark.hint("Do not change z in place (z -= z.max(axis=-1, keepdims=True), np.exp(z, out=z)): the caller "
+                  "still needs the logits. Shift into a new array: shifted = z - z.max(axis=-1, keepdims=True).")
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_inputs_unchanged(submission, rng, name):
+    for shape in [(4, 5), (6,)]:
+        assert_inputs_unchanged(getattr(submission, name), rng.normal(1.0, 3.0, size=shape), name=name)

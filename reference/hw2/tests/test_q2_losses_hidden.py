@@ -7,7 +7,9 @@
 Each loss is a number (a float or a 0-d array). Each behaviour has its own
 test: values on several shapes (N != C, N == C, a batch of one), the edges
 (equal inputs, zeros, large magnitudes, p exactly 0 or 1), the eps argument
-passed by position and by keyword, and logits as large as 1e4. When a wrong
+passed by position and by keyword, logits as large as 1e4, and the arguments
+left as they were (test_inputs_unchanged: np.clip(p, eps, 1 - eps, out=p) or
+logits -= logits.max(...) change the caller's arrays). When a wrong
 answer matches a known mistake (a sum instead of a mean, 1/2 MSE, RMSE, a
 missing minus sign, log10, an eps inside the log, logp[:, y] instead of
 logp[range(N), y], ...), the failure message names it.
@@ -23,7 +25,7 @@ import math
 import numpy as np
 import pytest
 
-from grader.testing import as_numeric, assert_close
+from grader.testing import as_numeric, assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("losses")
 
@@ -118,7 +120,7 @@ def _bce_mistakes(p, y, eps=1e-12):
         ]
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("shape", [(12,), (5, 3), (1,)], ids=str)
 def test_bce_values(submission, reference, rng, shape):
     p = rng.uniform(0.02, 0.98, size=shape)
@@ -207,3 +209,20 @@ def test_cross_entropy_large_logits(submission, reference, logits, y):
     logits, y = np.array(logits), np.array(y)
     check(submission.cross_entropy(logits, y), reference.cross_entropy(logits, y),
           name=f"cross_entropy(logits={logits.tolist()}, y={y.tolist()})", mistakes=_ce_mistakes(logits, y))
+
+
+# --------------------------------------------------------------------------- all three
+
+
+@pytest.mark.hint("Do not change your arguments in place (np.clip(p, eps, 1 - eps, out=p), p[p == 0] = eps, "
+                  "logits -= logits.max(...)): the caller still needs them. Clip or shift into a new array: "
+                  "p = np.clip(p, eps, 1 - eps).")
+@pytest.mark.parametrize("name", ["mse_loss", "binary_cross_entropy", "cross_entropy"])
+def test_inputs_unchanged(submission, rng, name):
+    if name == "mse_loss":
+        args = (rng.normal(size=(4, 3)), rng.normal(size=(4, 3)))
+    elif name == "binary_cross_entropy":  # p exactly 0 and 1, where clipping changes it
+        args = (np.array([0.0, 1.0, 0.3, 0.9, 1.0, 0.0]), np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0]))
+    else:
+        args = (rng.normal(1.0, 3.0, size=(5, 4)), rng.integers(0, 4, size=5))
+    assert_inputs_unchanged(getattr(submission, name), *args, name=name)

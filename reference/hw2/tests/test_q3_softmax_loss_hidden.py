@@ -4,15 +4,16 @@
     dx   = (p - onehot(y)) / N
 
 The loss and the gradient are scored in separate tests, so a mistake in dx
-costs only the dx points. Also: the pair and its shapes, a batch of one, and
-logits as large as 1e4. When dx matches a known mistake (not divided by N, the
+costs only the dx points. Also: the pair and its shapes, a batch of one,
+logits as large as 1e4, and x and y left as they were (test_inputs_unchanged:
+x -= x.max(...), or dx = x then dx[range(N), y] -= 1, change the caller's x). When dx matches a known mistake (not divided by N, the
 wrong sign, the 1 never subtracted, dx[:, y] -= 1), the message names it.
 """
 
 import numpy as np
 import pytest
 
-from grader.testing import as_numeric, assert_close
+from grader.testing import as_numeric, assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("softmax_loss")
 
@@ -101,7 +102,6 @@ def _xy(rng, n, c):
     return rng.normal(0.0, 3.0, size=(n, c)), rng.integers(0, c, size=n)
 
 
-@pytest.mark.points(2)
 @pytest.mark.hint("Return the pair (loss, dx): loss a number, dx an array of x's shape (N, C).")
 @pytest.mark.parametrize("n,c", [(4, 3), (3, 5)])
 def test_returns_loss_and_dx(submission, rng, n, c):
@@ -151,3 +151,12 @@ def test_large_logits(submission, reference, case):
     expected_loss, expected_dx = reference.softmax_loss(x, y)
     check(loss, expected_loss, name="loss, |x| up to 1e4", mistakes=_loss_mistakes(x, y))
     check(dx, expected_dx, name="dx, |x| up to 1e4", mistakes=_dx_mistakes(x, y))
+
+
+@pytest.mark.hint("Do not change x or y in place (x -= x.max(axis=1, keepdims=True); dx = x, then "
+                  "dx[range(N), y] -= 1): the caller still needs them. Shift into a new array and build dx "
+                  "from the new probabilities.")
+@pytest.mark.parametrize("n,c", [(4, 3), (6, 6)])
+def test_inputs_unchanged(submission, rng, n, c):
+    x, y = _xy(rng, n, c)
+    assert_inputs_unchanged(submission.softmax_loss, x, y, name="softmax_loss")

@@ -14,13 +14,14 @@ fix the first epoch exactly (beta0 = 2*lr*mean(y), beta1 = 2*lr*mean(x*y));
 the simultaneous update fixes beta1 from the first epoch on; the loss
 convention fixes ``losses``. Long runs reach the least-squares line whatever
 the factor (so they cannot tell a missing 2 apart), which is why the short
-runs carry most of the points.
+runs carry most of the points. x and y must be left as they were
+(test_inputs_unchanged).
 """
 
 import numpy as np
 import pytest
 
-from grader.testing import assert_close
+from grader.testing import assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("linear_regression")
 
@@ -111,7 +112,7 @@ def test_first_epoch(submission, reference, rng):
            "linear_regression_gd(x, y, learning_rate=0.05, n_epochs=1)", x, y, kwargs)
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("lr, n_epochs", [(0.1, 5), (0.02, 30)])
 def test_few_epochs(submission, reference, rng, lr, n_epochs):
     x, y = _line(rng, n=25, slope=2.0, intercept=-1.0)
@@ -176,3 +177,11 @@ def test_large_magnitudes(submission, reference, rng):
     actual, expected = _fit(submission, x, y, **kwargs), reference.linear_regression_gd(x, y, **kwargs)
     _check(actual, expected, "linear_regression_gd with x ~ 200, y ~ 1e4", x, y, kwargs)
     _check(actual, expected, "linear_regression_gd with x ~ 200, y ~ 1e4", x, y, kwargs, part="losses")
+
+
+@pytest.mark.hint("Do not change x or y in place (x -= x.mean(), y -= y_hat): the caller still needs the data. "
+                  "Compute the residuals into a new array: r = y - (beta0 + beta1 * x).")
+def test_inputs_unchanged(submission, rng):
+    x, y = _line(rng, n=20)
+    assert_inputs_unchanged(submission.linear_regression_gd, x, y, learning_rate=0.05, n_epochs=10,
+                            name="linear_regression_gd")

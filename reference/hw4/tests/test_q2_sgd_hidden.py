@@ -7,6 +7,11 @@ default ``learning_rate = 1e-2`` filled into ``config`` when it is missing
 Mistakes these catch: a step uphill (``w + lr*dw``), a learning rate read
 from nowhere (the default ignored, or the given one ignored), a default that
 is not written into the returned config, a config argument without a default.
+
+``w`` and ``dw`` must be left as they were (test_inputs_unchanged: ``w -= ...``
+or ``dw /= ...`` changes the caller's arrays). The config dict and the state
+arrays in it may be updated in place: the rule returns its config, and
+CS231n's ``config.setdefault`` changes it.
 """
 
 import copy
@@ -14,7 +19,7 @@ import copy
 import numpy as np
 import pytest
 
-from grader.testing import assert_close
+from grader.testing import assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("sgd")
 
@@ -84,7 +89,6 @@ def _mistakes(rules, w, grads, config):
 # ----------------------------------------------------------------------------- tests
 
 
-@pytest.mark.points(2)
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_one_step_with_config_none(submission, reference, rng, shape):
     w, dw = rng.normal(size=shape), rng.normal(size=shape)
@@ -127,3 +131,17 @@ def test_zero_and_large_gradients(submission, reference, rng, scale):
     actual, _ = _run(submission.sgd, w, grads, {"learning_rate": 0.1}, "sgd")
     expected, _ = _run(reference.sgd, w, grads, {"learning_rate": 0.1}, "reference")
     _check_steps(actual, expected, f"sgd with gradients of size {scale:g}")
+
+
+@pytest.mark.hint("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
+                  "still needs them. Return a new array, next_w = w - step (updating config and the state arrays "
+                  "in it is fine).")
+def test_inputs_unchanged(submission, rng):
+    """w and dw are left alone at the first step (config None) and at the next (the state in config)."""
+    config = None
+    for k in range(2):
+        w, dw = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+        out = assert_inputs_unchanged(submission.sgd, w, dw, config, name=f"sgd (step {k + 1})")
+        if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
+            return  # the pair (next_w, config) is scored by the other tests
+        config = out[1]

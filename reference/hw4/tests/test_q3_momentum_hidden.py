@@ -10,6 +10,11 @@ is *not* the classical form ``v = mu*v - lr*dw; w = w + v`` (CS231n's
 ``sgd_momentum``) and not PyTorch's default ``v = mu*v + dw``: the factor
 (1 - beta) makes the first step ten times smaller than theirs (beta = 0.9).
 The failure messages name these when the student's steps match them.
+
+``w`` and ``dw`` must be left as they were (test_inputs_unchanged: ``w -= ...``
+or ``dw /= ...`` changes the caller's arrays). The config dict and the state
+arrays in it may be updated in place: the rule returns its config, and
+CS231n's ``config.setdefault`` changes it.
 """
 
 import copy
@@ -17,7 +22,7 @@ import copy
 import numpy as np
 import pytest
 
-from grader.testing import assert_close
+from grader.testing import assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("momentum")
 
@@ -120,7 +125,6 @@ def _mistakes(rules, w, grads, config):
 # ----------------------------------------------------------------------------- tests
 
 
-@pytest.mark.points(2)
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_first_step_with_config_none(submission, reference, rng, shape):
     w, dw = rng.normal(size=shape), rng.normal(size=shape)
@@ -202,3 +206,17 @@ def test_zero_gradient_keeps_moving(submission, reference, rng):
     expected, _ = _run(reference.sgd_momentum, w, grads, config, "reference")
     _check_steps(actual, expected, "sgd_momentum with zero gradients and a given velocity",
                  _mistakes(MISTAKES, w, grads, config))
+
+
+@pytest.mark.hint("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
+                  "still needs them. Return a new array, next_w = w - step (updating config and the state arrays "
+                  "in it is fine).")
+def test_inputs_unchanged(submission, rng):
+    """w and dw are left alone at the first step (config None) and at the next (the state in config)."""
+    config = None
+    for k in range(2):
+        w, dw = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+        out = assert_inputs_unchanged(submission.sgd_momentum, w, dw, config, name=f"sgd_momentum (step {k + 1})")
+        if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
+            return  # the pair (next_w, config) is scored by the other tests
+        config = out[1]

@@ -16,6 +16,11 @@ stored (every step corrects as if t = 1), the corrected m_hat and v_hat stored
 in place of m and v, epsilon inside the square root (visible with gradients of
 about 1e-6, where sqrt(v_hat) ~ 1e-6 meets sqrt(eps) = 1e-4, or with a large
 epsilon: the epsilon test; elsewhere the gradients are kept away from 0).
+
+``w`` and ``dw`` must be left as they were (test_inputs_unchanged: ``w -= ...``
+or ``dw /= ...`` changes the caller's arrays). The config dict and the state
+arrays in it may be updated in place: the rule returns its config, and
+CS231n's ``config.setdefault`` changes it.
 """
 
 import copy
@@ -23,7 +28,7 @@ import copy
 import numpy as np
 import pytest
 
-from grader.testing import assert_close
+from grader.testing import assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("adam")
 
@@ -128,7 +133,6 @@ def _compare(submission, reference, w, grads, config, what):
     _check_steps(actual, expected, what, _mistakes(MISTAKES, w, grads, config))
 
 
-@pytest.mark.points(2)
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_first_step_with_config_none(submission, reference, rng, shape):
     w, dw = _grad(rng, shape), _grad(rng, shape)
@@ -212,3 +216,17 @@ def test_epsilon_outside_the_root(submission, reference, rng, case):
     else:
         grads, config = [_grad(rng, 8) for _ in range(2)], {"learning_rate": 0.1, "epsilon": 0.1}
     _compare(submission, reference, w, grads, config, f"adam with w = 0, {case}")
+
+
+@pytest.mark.hint("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
+                  "still needs them. Return a new array, next_w = w - step (updating config and the state arrays "
+                  "in it is fine).")
+def test_inputs_unchanged(submission, rng):
+    """w and dw are left alone at the first step (config None) and at the next (the state in config)."""
+    config = None
+    for k in range(2):
+        w, dw = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+        out = assert_inputs_unchanged(submission.adam, w, dw, config, name=f"adam (step {k + 1})")
+        if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
+            return  # the pair (next_w, config) is scored by the other tests
+        config = out[1]

@@ -14,6 +14,11 @@ Mistakes named in the failure messages when the student's steps match them:
 the gradient accumulator updated after its use, epsilon outside the roots
 (a first step a thousand times smaller), the ratio upside down, a step
 uphill (w - dx), and a ``delta`` that is never accumulated or not stored.
+
+``w`` and ``dw`` must be left as they were (test_inputs_unchanged: ``w -= ...``
+or ``dw /= ...`` changes the caller's arrays). The config dict and the state
+arrays in it may be updated in place: the rule returns its config, and
+CS231n's ``config.setdefault`` changes it.
 """
 
 import copy
@@ -21,7 +26,7 @@ import copy
 import numpy as np
 import pytest
 
-from grader.testing import assert_close
+from grader.testing import assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("adadelta")
 
@@ -120,7 +125,6 @@ def _compare(submission, reference, w, grads, config, what):
     _check_steps(actual, expected, what, _mistakes(MISTAKES, w, grads, config))
 
 
-@pytest.mark.points(2)
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_first_step_with_config_none(submission, reference, rng, shape):
     w, dw = rng.normal(size=shape), rng.normal(size=shape)
@@ -188,3 +192,17 @@ def test_two_parameters_have_separate_state(submission, reference, rng):
 def test_zero_and_large_gradients(submission, reference, rng, scale):
     w, grads = rng.normal(size=(2, 5)), [scale * rng.normal(size=(2, 5)) for _ in range(3)]
     _compare(submission, reference, w, grads, None, f"adadelta with gradients of size {scale:g}")
+
+
+@pytest.mark.hint("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
+                  "still needs them. Return a new array, next_w = w - step (updating config and the state arrays "
+                  "in it is fine).")
+def test_inputs_unchanged(submission, rng):
+    """w and dw are left alone at the first step (config None) and at the next (the state in config)."""
+    config = None
+    for k in range(2):
+        w, dw = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+        out = assert_inputs_unchanged(submission.adadelta, w, dw, config, name=f"adadelta (step {k + 1})")
+        if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
+            return  # the pair (next_w, config) is scored by the other tests
+        config = out[1]

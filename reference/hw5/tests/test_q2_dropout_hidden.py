@@ -12,13 +12,15 @@ zeros, so a zero in the output is a dropped unit.
 
 Hints name the mistakes we know: p used as the keep probability (CS231n's
 convention), kept units not rescaled, rescaled by (1-p) or 1/p, the mask
-applied in test mode, or test-time scaling (non-inverted dropout).
+applied in test mode, or test-time scaling (non-inverted dropout). x must be
+left as it was (test_inputs_unchanged: x *= mask changes the caller's array);
+dropout_param is not checked (it is the layer's own settings dict).
 """
 
 import numpy as np
 import pytest
 
-from grader.testing import as_numeric, assert_close
+from grader.testing import as_numeric, assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("dropout")
 
@@ -69,7 +71,7 @@ def _scale_mistake(ratio, p):
     return ""
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("p", [0.2, 0.5, 0.9])
 @pytest.mark.parametrize("shape", [(50, 40), (2, 3, 4, 5), (1, 7)], ids=str)
 def test_test_mode_is_the_identity(submission, rng, p, shape):
@@ -171,3 +173,12 @@ def test_each_unit_is_dropped_independently(submission, rng):
         "the mask is not drawn per unit: whole rows or columns are dropped together"
     )
     assert not np.all(dropped[:, :, :1] == dropped), "the mask repeats along the last axis"
+
+
+@pytest.mark.hint("Do not change x in place (x *= mask, x[~keep] = 0): the caller still needs its input. "
+                  "Return a new array: out = x * mask.")
+@pytest.mark.parametrize("mode", ["train", "test"])
+def test_inputs_unchanged(submission, rng, mode):
+    x = _x(rng, (20, 30))
+    assert_inputs_unchanged(submission.dropout_forward, x, {"p": 0.5, "mode": mode, "seed": 51},
+                            name="dropout_forward")

@@ -13,11 +13,15 @@ The cache is whatever the student's dropout_forward returned. It is passed
 back exactly as received: plain data (a tuple of a dict and an array) comes
 back as a copy, anything else (a generator object in the tuple, a class
 instance) as a remote object that stays in the worker.
+
+dout must be left as it was (test_inputs_unchanged: dout *= mask changes the
+caller's array); the cache is the layer's own, and is not checked.
 """
 
 import numpy as np
 import pytest
 
+from grader.remote import call_with_args
 from grader.testing import as_numeric, assert_close
 
 pytestmark = pytest.mark.question("dropout_backward")
@@ -61,7 +65,6 @@ def test_train_mode_uses_the_forward_mask(submission, rng, p, shape):
     )
 
 
-@pytest.mark.points(2)
 @pytest.mark.parametrize("p", [0.25, 0.9])
 def test_test_mode_passes_the_gradient_through(submission, rng, p):
     x = _x(rng, (20, 30))
@@ -82,3 +85,14 @@ def test_backward_is_repeatable(submission, rng):
     assert np.allclose(second, dout * out / x, rtol=1e-5, atol=1e-7), (
         "dx should be dout * mask / (1 - p), with the forward pass's mask" + _mask_mistake(second, dout, out, x)
     )
+
+
+@pytest.mark.hint("Do not change dout in place (dout *= mask, dout[~keep] = 0): the caller still needs it. "
+                  "Return a new array: dx = dout * mask.")
+@pytest.mark.parametrize("mode", ["train", "test"])
+def test_inputs_unchanged(submission, rng, mode):
+    x = _x(rng, (20, 30))
+    _out, cache = _forward(submission, x, p=0.5, mode=mode, seed=52)
+    dout = rng.normal(size=x.shape)
+    record = call_with_args(submission.dropout_backward, dout, cache)
+    assert_close(record.args[0], dout, rtol=0, atol=0, name="dout after dropout_backward returned")
