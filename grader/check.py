@@ -42,14 +42,16 @@ def default_path(config: AssignmentConfig, cwd: Path) -> Path:
 
 
 def main(assignment: str, path: str | Path | None = None, *, course: str | Path | None = None,
-         backend: str = "auto") -> SubmissionResult:
+         backend: str = "auto", image: str | None = None) -> SubmissionResult:
     """Run the public tests of ``assignment`` on one notebook, module or folder.
 
     Args:
         path: the student's file or folder (default: the assignment's file in
             the current directory).
         course: the course root (default: found at or above the current directory).
-        backend: ``auto`` (bubblewrap where installed, else a plain subprocess).
+        backend: ``auto`` (bubblewrap where installed, else a plain subprocess),
+            ``bwrap``, ``docker`` or ``subprocess``.
+        image: the Docker backend's grading image (default: see :func:`grader.sandbox.make_backend`).
 
     Raises:
         grader.course.CourseError: no course, unknown assignment, or no file to check.
@@ -64,7 +66,7 @@ def main(assignment: str, path: str | Path | None = None, *, course: str | Path 
     if not target.exists():
         raise CourseError(f"{target} does not exist")
     sub = from_path(target.resolve(), config)
-    backend_obj = make_backend(backend, hide=[course_obj.root])
+    backend_obj = make_backend(backend, hide=[course_obj.root], image=image)
     session = GradingSession(config, backend_obj, include_hidden=False)
     try:
         [result] = session.grade([sub])

@@ -18,7 +18,38 @@ from rich.markup import escape
 from . import __version__, console
 from .console import Abort
 
-BACKENDS = click.Choice(["auto", "bwrap", "subprocess"])
+BACKENDS = click.Choice(["auto", "bwrap", "docker", "subprocess"])
+
+
+def sandbox_option(help: str) -> Any:
+    """``--sandbox`` (the issue's name), with ``--backend`` kept as an alias."""
+    return click.option("--sandbox", "--backend", "backend", type=BACKENDS, default="auto", show_default=True,
+                        help=help)
+
+
+def image_option(f: Any) -> Any:
+    from .sandbox.docker import DEFAULT_IMAGE, IMAGE_ENV
+
+    return click.option("--image", default=DEFAULT_IMAGE, envvar=IMAGE_ENV, show_default=True, show_envvar=True,
+                        help="Grading image of the Docker sandbox.")(f)
+
+
+def _check_gpus(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from .sandbox.gpus import parse_gpus
+
+    try:
+        parse_gpus(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def gpus_option(f: Any) -> Any:
+    return click.option("--gpus", default=None, callback=_check_gpus, metavar="all|N|device=ID,...",
+                        help="GPUs for Docker workers (needs --sandbox docker and the NVIDIA container "
+                        "toolkit): each worker gets one, spread over these.")(f)
 
 
 def course_option(f: Any) -> Any:
@@ -49,16 +80,17 @@ def cli(ctx: click.Context, course: Path | None) -> None:
 @click.argument("assignment")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @course_option
-@click.option("--backend", type=BACKENDS, default="auto", show_default=True, help="Sandbox for your code.")
+@sandbox_option("Sandbox for your code.")
+@image_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def check(ctx: click.Context, assignment: str, path: Path | None, course: Path | None, backend: str,
+def check(ctx: click.Context, assignment: str, path: Path | None, course: Path | None, backend: str, image: str,
           as_json: bool) -> None:
     """Run the public tests of ASSIGNMENT on your notebook or module (PATH)."""
     from . import check as check_mod
 
     console.set_json_mode(as_json)
-    result = check_mod.main(assignment, path, course=_course(ctx, course), backend=backend)
+    result = check_mod.main(assignment, path, course=_course(ctx, course), backend=backend, image=image)
     if as_json:
         console.print_json(result.to_dict())
     else:
@@ -75,17 +107,22 @@ def check(ctx: click.Context, assignment: str, path: Path | None, course: Path |
               help="Submissions graded in parallel (default: one per CPU core).")
 @click.option("--force", is_flag=True, help="Re-grade submissions already graded with the same files and tests.")
 @click.option("--student", "students", multiple=True, help="Grade only this student (repeatable).")
-@click.option("--backend", type=BACKENDS, default="auto", show_default=True,
-              help="Sandbox backend; 'subprocess' runs student code without isolation.")
+@sandbox_option("Sandbox for student code: bwrap (bubblewrap), docker (a container per worker, "
+                "docs/docker.md), or subprocess (no isolation).")
+@image_option
+@gpus_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per submission (a JSON list).")
 @course_option
 @click.pass_context
 def grade(ctx: click.Context, assignment: str, submissions: Path | None, db: Path | None, jobs: int | None,
-          force: bool, students: tuple[str, ...], backend: str, as_json: bool, course: Path | None) -> None:
+          force: bool, students: tuple[str, ...], backend: str, image: str, gpus: str | None, as_json: bool,
+          course: Path | None) -> None:
     """Grade every submission of ASSIGNMENT with the public and hidden tests."""
     from . import grade as grade_mod
 
     console.set_json_mode(as_json)
+    if gpus and backend in ("bwrap", "subprocess"):
+        raise click.UsageError(f"--gpus needs --sandbox docker: the {backend} sandbox cannot give workers GPUs")
     if backend == "subprocess":
         console.warn("grading WITHOUT isolation: student code can read and change anything you can")
     with console.progress() as bar:
@@ -100,7 +137,8 @@ def grade(ctx: click.Context, assignment: str, submissions: Path | None, db: Pat
                 bar.advance(task)
 
         report = grade_mod.main(assignment, course=_course(ctx, course), submissions=submissions, db=db,
-                                jobs=jobs, force=force, backend=backend, students=students, on_event=on_event)
+                                jobs=jobs, force=force, backend=backend, image=image, gpus=gpus, students=students,
+                                on_event=on_event)
     if as_json:
         console.print_json([r.to_dict() for r in report.all])
         return
@@ -183,13 +221,16 @@ def leaderboard(ctx: click.Context, assignment: str, db: Path | None, output: Pa
 @cli.command()
 @click.argument("assignment")
 @course_option
-@click.option("--backend", type=BACKENDS, default="auto", show_default=True)
+@sandbox_option("Sandbox for the reference and the template.")
+@image_option
+@gpus_option
 @click.pass_context
-def validate(ctx: click.Context, assignment: str, course: Path | None, backend: str) -> None:
+def validate(ctx: click.Context, assignment: str, course: Path | None, backend: str, image: str,
+             gpus: str | None) -> None:
     """Check that the reference scores full marks and the template does not."""
     from . import validate as validate_mod
 
-    v = validate_mod.main(assignment, course=_course(ctx, course), backend=backend)
+    v = validate_mod.main(assignment, course=_course(ctx, course), backend=backend, image=image, gpus=gpus)
     c = console.human()
     for label, r in (("reference", v.reference), ("template", v.template)):
         if r is not None:

@@ -21,6 +21,8 @@ Example::
                              # store in each of its home (besides its files), /tmp and /dev/shm
     threads = 1              # CPU threads per worker (OMP_NUM_THREADS, torch); 0: the slot's CPU share
     restarts = 2             # times one function may time out or crash and still be run again
+    gpu_memory_fraction = 0  # Docker with --gpus: share of its GPU's memory a worker may allocate
+                             # through torch (0: no cap); the worker applies it before student code
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Limits:
     restarts: int = 2
     processes: int = 256
     open_files: int = 256
+    gpu_memory_fraction: float = 0.0  # 0: no cap; else torch.cuda.set_per_process_memory_fraction
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Limits:
@@ -85,6 +88,10 @@ class Limits:
                 kw[k] = parse_size(v)
             elif k in ("threads", "restarts", "processes", "open_files"):
                 kw[k] = int(v)
+            elif k == "gpu_memory_fraction":
+                kw[k] = float(v)
+                if not 0 <= kw[k] <= 1:  # NaN too
+                    raise ValueError(f"limits.{k} must be between 0 and 1, got {v!r}")
             else:
                 kw[k] = float(v)
                 if not kw[k] > 0:  # NaN too (TOML has nan)

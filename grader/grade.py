@@ -42,14 +42,15 @@ class BatchReport:
         return sorted(self.results + self.skipped, key=lambda r: r.student)
 
 
-def _slot_main(course_root: str, assignment: str, backend_name: str, hide: list[str], slot: int, jobs: int,
-               tasks: Any, events: Any) -> None:
-    """Body of one grading process: grade submissions from ``tasks`` until a None arrives."""
+def _slot_main(course_root: str, assignment: str, backend_name: str, hide: list[str], options: dict[str, Any],
+               slot: int, jobs: int, tasks: Any, events: Any) -> None:
+    """Body of one grading process: grade submissions from ``tasks`` until a None arrives.
+    ``options`` are the backend's (``image``, ``gpus``; see :func:`grader.sandbox.make_backend`)."""
     from .harness.session import GradingSession, HarnessError
 
     try:
         config = slot_limits(load_assignment(Course.at(course_root), assignment), jobs)
-        backend = make_backend(backend_name, hide=[Path(h) for h in hide])
+        backend = make_backend(backend_name, hide=[Path(h) for h in hide], **options)
         session = GradingSession(config, backend, include_hidden=True, slot=slot)
     except Exception as exc:
         events.put(("fatal", slot, f"{type(exc).__name__}: {exc}"))
@@ -82,7 +83,8 @@ def _internal_error(config: AssignmentConfig, sub: Submission, message: str) -> 
 
 def main(assignment: str, *, course: str | Path | None = None, submissions: str | Path | None = None,
          db: str | Path | None = None, jobs: int | None = None, force: bool = False, backend: str = "auto",
-         students: tuple[str, ...] = (), on_event: Callable[[str, Any], None] | None = None) -> BatchReport:
+         image: str | None = None, gpus: str | None = None, students: tuple[str, ...] = (),
+         on_event: Callable[[str, Any], None] | None = None) -> BatchReport:
     """Grade the submissions of ``assignment`` and store the results.
 
     Args:
@@ -93,8 +95,12 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
         jobs: parallel grading processes (default: one per CPU core, at most
             the number of submissions).
         force: re-grade submissions already graded with the same files and tests.
-        backend: ``auto`` (bubblewrap), ``bwrap``, or ``subprocess`` (no isolation;
-            only when asked for by name).
+        backend: ``auto`` (bubblewrap; Docker when ``gpus`` is given), ``bwrap``,
+            ``docker``, or ``subprocess`` (no isolation; only when asked for by name).
+        image: the Docker backend's grading image (default ``$GRADER_DOCKER_IMAGE``,
+            else ``grader-worker:latest``).
+        gpus: GPUs for Docker workers: ``all``, ``N`` or ``device=0,1``; each worker
+            gets one, grading slot k the k-th (mod their number). See :mod:`grader.sandbox.gpus`.
         students: grade only these student ids.
         on_event: progress callback, called as ``("total", n)``, ``("started", student)``
             and ``("result", SubmissionResult)``.
@@ -110,12 +116,17 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
     notify = on_event or (lambda kind, value: None)
     course_obj = Course.at(course)
     config = load_assignment(course_obj, assignment)
-    probe = make_backend(backend, hide=[course_obj.root])
-    if not probe.isolated and backend == "auto":
-        raise SandboxError("bubblewrap is not installed: install it (apt-get install -y bubblewrap) "
-                           "or pass --backend subprocess to grade without isolation")
+    options = {k: v for k, v in (("image", image), ("gpus", gpus)) if v}
+    probe = make_backend(backend, hide=[course_obj.root], **options)
+    try:
+        if not probe.isolated and backend == "auto":
+            raise SandboxError("bubblewrap is not installed: install it (apt-get install -y bubblewrap), "
+                               "or pass --sandbox docker (see docs/docker.md), or --sandbox subprocess "
+                               "to grade without isolation")
+        probe.preflight()
+    finally:
+        probe.close()
     backend_name = probe.name
-    probe.close()
     folder = Path(submissions) if submissions else course_obj.submissions_dir(assignment)
     subs = discover(folder.resolve(), config)
     if students:
@@ -138,14 +149,19 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
         notify("total", len(todo))
         # everything secret or belonging to others stays invisible even if it lies under /usr
         hide = [str(p.resolve()) for p in (course_obj.root, folder, db_path.parent)]
-        results = _run_pool(course_obj, config, backend_name, hide, todo, jobs, store, notify) if todo else []
+        try:
+            results = _run_pool(course_obj, config, backend_name, hide, options, todo, jobs, store, notify) \
+                if todo else []
+        finally:
+            type(probe).sweep()  # what a grading process killed before its clean-up left behind
     finally:
         store.close()
     return BatchReport(results=results, skipped=[s for s in skipped if s is not None], db=db_path)
 
 
-def _run_pool(course: Course, config: AssignmentConfig, backend_name: str, hide: list[str], todo: list[Submission],
-              jobs: int | None, store: ResultStore, notify: Callable[[str, Any], None]) -> list[SubmissionResult]:
+def _run_pool(course: Course, config: AssignmentConfig, backend_name: str, hide: list[str], options: dict[str, Any],
+              todo: list[Submission], jobs: int | None, store: ResultStore,
+              notify: Callable[[str, Any], None]) -> list[SubmissionResult]:
     from .harness.session import HarnessError
 
     n = max(1, min(jobs or (os.cpu_count() or 1), len(todo)))
@@ -156,7 +172,7 @@ def _run_pool(course: Course, config: AssignmentConfig, backend_name: str, hide:
     for _ in range(n):
         tasks.put(None)
     by_student = {s.student: s for s in todo}
-    args = (str(course.root), config.name, backend_name, hide)
+    args = (str(course.root), config.name, backend_name, hide, options)
     procs = {slot: ctx.Process(target=_slot_main, args=(*args, slot, n, tasks, events), daemon=True)
              for slot in range(n)}
     for p in procs.values():

@@ -193,6 +193,8 @@ class RemoteSession:
         dead_reason: why no further calls can run, or None.
         peak_memory_bytes, cpu_time_s: worker statistics summed over restarts (cpu)
             or maximised (memory).
+        device: where the worker computed, as it reported (``"cpu"``, or
+            ``"cuda:0 (NVIDIA H200)"`` once the student's code used CUDA); "" if it never replied.
     """
 
     max_message_bytes = wire.MAX_MESSAGE_BYTES
@@ -218,6 +220,7 @@ class RemoteSession:
         self.peak_memory_bytes = 0
         self.cpu_time_s = 0.0
         self._worker_cpu = 0.0
+        self.device = ""
         self.outputs: list[str] = []
         self._callbacks: dict[int, Callable] = {}
         self._release: list[int] = []
@@ -409,6 +412,9 @@ class RemoteSession:
                 self.peak_memory_bytes = max(self.peak_memory_bytes, rss)
             if type(cpu) is float:
                 self._worker_cpu = cpu
+            device = stats.get("device")
+            if type(device) is str and (device != "cpu" or not self.device):  # a GPU, once seen, stays
+                self.device = _device_text(device)
         if "error" in reply:
             info = reply["error"] if isinstance(reply["error"], dict) else {"message": _text(reply["error"])}
             raise StudentError(what, info)
@@ -427,6 +433,11 @@ class RemoteSession:
             raise
         self._root_cache[name] = (self.generation, value)
         return value
+
+
+def _device_text(device: str) -> str:
+    """The worker's device name as plain printable text (it is the worker's word, nothing more)."""
+    return "".join(c for c in device[:120] if " " <= c <= "~")
 
 
 def _args_text(args: tuple, kwargs: dict) -> str:

@@ -110,7 +110,9 @@ class SubmissionResult:
         graded_at: ISO 8601 UTC timestamp.
         wall_time_s, cpu_time_s: seconds spent grading it (cpu: the worker's).
         peak_memory_bytes: the worker's peak resident memory, in bytes.
-        backend: the sandbox backend that ran it (``bwrap``, ``subprocess``...).
+        backend: the sandbox backend that ran it (``bwrap``, ``docker``, ``subprocess``).
+        device: where the student's code computed, as its worker reported:
+            ``"cpu"``, or ``"cuda:0 (NVIDIA H200)"`` if it used a GPU ("" if unknown).
         output: the worker's captured stdout/stderr, capped.
     """
 
@@ -128,6 +130,7 @@ class SubmissionResult:
     cpu_time_s: float | None = None
     peak_memory_bytes: int | None = None
     backend: str = ""
+    device: str = ""
     output: str = ""
 
     @property
@@ -157,6 +160,7 @@ class SubmissionResult:
             "cpu_time_s": self.cpu_time_s,
             "peak_memory_bytes": self.peak_memory_bytes,
             "backend": self.backend,
+            "device": self.device,
             "output": self.output,
         }
 

@@ -6,11 +6,11 @@ It holds one row per (assignment, student): the latest grading of that
 submission. Re-grading replaces the previous row and all its test results and
 metrics in one transaction.
 
-Tables (schema version 1, kept in ``PRAGMA user_version``)::
+Tables (schema version 2, kept in ``PRAGMA user_version``)::
 
     submissions  one row per (assignment, student): status, message, score,
                  max_score, path, sha256, suite_hash, graded_at, wall_time_s,
-                 cpu_time_s, peak_memory_bytes, backend, output
+                 cpu_time_s, peak_memory_bytes, backend, output, device
     tests        one row per test case, ``position`` keeps collection order
     metrics      one row per recorded metric (name -> REAL; NaN is stored as NULL)
 
@@ -84,13 +84,15 @@ _MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (submission_id, name)
         )""",
     ],
+    # 2: where the student's code computed (cpu, or the GPU of a Docker worker)
+    ["ALTER TABLE submissions ADD COLUMN device TEXT NOT NULL DEFAULT ''"],
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _SUBMISSION_COLUMNS = (
     "assignment", "student", "status", "message", "score", "max_score", "path", "sha256",
     "suite_hash", "graded_at", "wall_time_s", "cpu_time_s", "peak_memory_bytes", "backend",
-    "output",
+    "output", "device",
 )  # fmt: skip
 _TEST_COLUMNS = (
     "name", "question", "score", "max_score", "status", "visibility", "message", "hint",

@@ -31,8 +31,11 @@ class Validation:
         return not self.problems
 
 
-def main(assignment: str, *, course: str | Path | None = None, backend: str = "auto") -> Validation:
+def main(assignment: str, *, course: str | Path | None = None, backend: str = "auto", image: str | None = None,
+         gpus: str | None = None) -> Validation:
     """Grade the reference solution and the template, and check the rules above.
+
+    ``backend``, ``image`` and ``gpus`` choose the sandbox as for :func:`grader.grade.main`.
 
     Raises:
         grader.course.CourseError: unknown assignment, or no reference solution.
@@ -47,7 +50,12 @@ def main(assignment: str, *, course: str | Path | None = None, backend: str = "a
                           f"(expected reference/{assignment}/{config.reference or '<reference> in assignment.toml'})")
     template = next((config.assignment_dir / f for f in config.files if (config.assignment_dir / f).is_file()), None)
     out = Validation()
-    backend_obj = make_backend(backend, hide=[course_obj.root])
+    backend_obj = make_backend(backend, hide=[course_obj.root], image=image, gpus=gpus)
+    try:
+        backend_obj.preflight()
+    except BaseException:
+        backend_obj.close()
+        raise
     session = GradingSession(config, backend_obj, include_hidden=True)
     subs = [from_path(config.reference_path, config, student="(reference)")]
     if template is not None:

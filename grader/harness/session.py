@@ -259,6 +259,7 @@ class GradingSession:
                 result.output = session.output[: limits.output]
                 result.peak_memory_bytes = session.peak_memory_bytes or None
                 result.cpu_time_s = round(session.cpu_time_s, 6) if session.cpu_time_s else None
+                result.device = session.device
             result.status = scoring.submission_status(session.events)
             cells = _cell_problems(session.load_report, sub.kind)
             if any(c["status"] == "timeout" for c in (session.load_report or {}).get("cells", [])) \

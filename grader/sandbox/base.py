@@ -27,6 +27,10 @@ WORKER_PACKAGE = "grader_worker"
 WORKER_SOURCE = Path(__file__).resolve().parent.parent / "worker"
 
 
+class SandboxError(Exception):
+    """A sandbox backend that cannot be used here, with what to do about it."""
+
+
 @dataclass(frozen=True)
 class WorkerSpec:
     """What one worker gets.
@@ -202,6 +206,19 @@ class Backend(ABC):
 
     def prepare_workdir(self, spec: WorkerSpec) -> None:
         """Make ``spec.workdir`` usable by the worker (ownership, modes)."""
+
+    def preflight(self) -> None:
+        """Check, once before a batch, that workers can start here as configured.
+
+        Raises:
+            SandboxError: if they cannot, saying what to do about it.
+        """
+
+    @classmethod
+    def sweep(cls) -> int:
+        """Remove what graders of this kind that are no longer running left behind
+        (a grading process killed before its clean-up); returns how many things."""
+        return 0
 
     @abstractmethod
     def command(self, spec: WorkerSpec, fds: tuple[int, int]) -> tuple[list[str], dict[str, str], Path | None]:

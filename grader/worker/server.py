@@ -258,7 +258,43 @@ def _peak_rss() -> int:
 def _stats() -> dict:
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"maxrss": _peak_rss(), "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}
+    return {"maxrss": _peak_rss(), "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
+            "device": _device()}
+
+
+_DEVICE_NAMES: dict[int, str] = {}
+
+
+def _device() -> str:
+    """Where the student's code computes: ``"cuda:0 (NVIDIA H200)"`` once it has used CUDA
+    through torch, else ``"cpu"``. Never imports torch or starts CUDA itself."""
+    torch = sys.modules.get("torch")
+    try:
+        if torch is None or not torch.cuda.is_initialized():
+            return "cpu"
+        index = torch.cuda.current_device()
+        if index not in _DEVICE_NAMES:
+            _DEVICE_NAMES[index] = f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+        return _DEVICE_NAMES[index]
+    except Exception:  # the student may have broken torch
+        return "cpu"
+
+
+def _apply_gpu_cap(fraction: Any) -> None:
+    """Cap the share of each GPU's memory torch may allocate in this process
+    (``torch.cuda.set_per_process_memory_fraction``), where torch and CUDA are
+    available. Imports torch only when a cap is set. A cooperative limit: the
+    student's code could lift it; the GPU's own size is the hard bound."""
+    if not fraction:
+        return
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            for index in range(torch.cuda.device_count()):
+                torch.cuda.set_per_process_memory_fraction(float(fraction), index)
+    except Exception as exc:  # no torch, no CUDA: nothing to cap
+        print(f"grader: GPU memory cap not applied: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def _seed(seed: int) -> None:
@@ -319,7 +355,9 @@ def _apply_limits(limits: dict) -> None:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     fd_in, fd_out = int(argv[0]), int(argv[1])
-    _apply_limits(json.loads(argv[2]) if len(argv) > 2 else {})
+    limits = json.loads(argv[2]) if len(argv) > 2 else {}
+    _apply_limits(limits)
+    _apply_gpu_cap(limits.get("gpu_memory_fraction"))
     sys.dont_write_bytecode = True
     for stream in (sys.stdout, sys.stderr):  # the worker is killed, not shut down: never hold output back
         try:
