@@ -5,7 +5,8 @@ Every hostile submission in ``hostile/`` is a module or notebook for hw1 whose
 docstring (the first cell's, for a notebook) says what it attacks and what
 success would look like, and carries two machine-read lines:
 
-* ``Backends: bwrap, subprocess``: the backends whose promises it tests;
+* ``Backends: bwrap, docker, subprocess``: the backends whose promises it tests
+  (every attack on ``bwrap`` also names ``docker``);
 * ``Unisolated: <reason>``: required when ``subprocess`` is missing, saying
   why the unisolated backend does not promise to stop it.
 

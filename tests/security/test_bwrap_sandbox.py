@@ -152,8 +152,9 @@ def batch(bwrap_required) -> Batch:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _grade_batch(tmp: Path, canary_dir: Path) -> Batch:
-    """Grade every bwrap attack, with honest students between them, through ``grader.grade.main``."""
+def _grade_batch(tmp: Path, canary_dir: Path, backend: str = "bwrap") -> Batch:
+    """Grade every attack on ``backend``, with honest students between them, through ``grader.grade.main``
+    (``test_docker_sandbox.py`` runs it with ``backend="docker"``)."""
     course = redteam.build_course(tmp)
     reference_source = (course.root / "reference" / "hw1" / "hw1.py").read_bytes()
     server = redteam.AnswerServer(reference_source)
@@ -162,10 +163,10 @@ def _grade_batch(tmp: Path, canary_dir: Path) -> Batch:
 
     students, honest = {}, []
     honest_sources = iter(redteam.HONEST * 3)
-    for i, attack in enumerate(ATTACKS):
+    for i, attack in enumerate(a for a in redteam.ATTACKS if backend in a.backends):
         student = f"{2 * i:03d}_{attack.name}"
         students[attack.name] = student
-        (course.submissions / f"{student}{attack.path.suffix}").write_text(redteam.render(attack, values, "bwrap"))
+        (course.submissions / f"{student}{attack.path.suffix}").write_text(redteam.render(attack, values, backend))
         if i % 4 == 3 or attack.name in ("daemon_persist", "tamper_grader_files", "fork_bomb", "kill_parent"):
             source = next(honest_sources)
             name = f"{2 * i + 1:03d}_honest_{source.stem}"
@@ -188,7 +189,7 @@ def _grade_batch(tmp: Path, canary_dir: Path) -> Batch:
     watchdog = redteam.Watchdog(BATCH_DEADLINE_S)
     started = time.monotonic()
     try:
-        report = grade_mod.main("hw1", course=course.root, jobs=2, backend="bwrap")
+        report = grade_mod.main("hw1", course=course.root, jobs=2, backend=backend)
     finally:
         elapsed = time.monotonic() - started
         watchdog.cancel()

@@ -44,7 +44,9 @@ def test_the_catalogue_covers_every_attack_family():
 def test_each_attack_documents_itself(attack):
     assert attack.doc, f"{attack.path.name} needs a docstring"
     assert "Attack:" in attack.doc and "Success would look like:" in attack.doc
-    assert attack.backends and attack.backends <= {"bwrap", "subprocess"}
+    assert attack.backends and attack.backends <= {"bwrap", "docker", "subprocess"}
+    if "bwrap" in attack.backends:  # the Docker sandbox promises all that bubblewrap does
+        assert "docker" in attack.backends, f"{attack.path.name}: a bwrap attack must also name docker"
     if "subprocess" not in attack.backends:
         assert attack.unisolated, f"{attack.path.name}: say why the subprocess backend does not promise this"
     text = attack.path.read_text()

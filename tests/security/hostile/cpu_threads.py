@@ -10,7 +10,7 @@ possible.
 Success would look like: this submission's grading running far past its total
 time limit, processes of the sandbox uid surviving the batch, honest students
 after it crashing or timing out, or any points.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend sets no process limit and kills only the worker's process group
 """
 

@@ -13,7 +13,7 @@ loading at once.
 Success would look like: any process of a sandbox uid left after the batch,
 the heartbeat file in the canary folder, or an honest student graded after
 this one losing points.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend kills only the worker's process group, and a setsid daemon leaves it
 """
 

@@ -10,7 +10,7 @@ one without a node limit would exhaust its memory.
 
 Success would look like: the grader failing (internal_error), honest students
 after it failing, or any points.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import os

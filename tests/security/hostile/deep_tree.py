@@ -11,7 +11,7 @@ folder when it stops, dies too. Functions return a wrong constant
 
 Success would look like: the grader failing (internal_error), the batch
 hanging or losing results, or any points.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import os

@@ -10,7 +10,7 @@ results. Functions return a wrong constant (12345.678).
 
 Success would look like: ``WROTE`` larger than what the sandbox's disk limits
 allow in all, or any points.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend writes to the host's disk
 """
 

@@ -10,7 +10,7 @@ lookup is overridden. None of them returns a value.
 
 Success would look like: any points (a skipped or xfailed test must still
 score zero; a crash of the trusted side would show as internal_error).
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import json

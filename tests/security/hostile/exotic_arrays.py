@@ -9,7 +9,7 @@ structured record array, a zero-strided broadcast view and a Fortran-ordered
 view. A grader that keeps the array's class, mask or dtype could pass it.
 
 Success would look like: any points at all.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import numpy as np

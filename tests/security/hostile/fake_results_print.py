@@ -12,7 +12,7 @@ it raw. Functions return a wrong constant (12345.678).
 
 Success would look like: any points, a status other than graded/crashed, or
 a raw ESC/control character in what ``grader grade``/``grader check`` print.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import json

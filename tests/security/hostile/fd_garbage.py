@@ -9,7 +9,7 @@ length, the batch would stall or the submission would be credited.
 
 Success would look like: any points, the batch hanging, or the grader
 failing (internal_error).
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import json

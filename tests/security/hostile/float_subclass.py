@@ -8,7 +8,7 @@ comparison from the objects it received (``float(x)``, ``x == y``,
 ``abs(x - y) < tol``, ``np.asarray`` on a list) could be fooled.
 
 Success would look like: any points at all.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import numpy as np

@@ -8,7 +8,7 @@ the next worker (or anything else) and the batch stops.
 Success would look like: later students failing to be graded (crashed or
 internal_error results, missing results), processes of the sandbox uid
 surviving the batch, or any points.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend sets no process limit (RLIMIT_NPROC counts all the user's processes)
 """
 

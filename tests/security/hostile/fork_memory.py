@@ -9,7 +9,7 @@ to push a grading host into the OOM killer. Functions return a wrong constant
 
 Success would look like: ``HELD`` larger than the assignment's memory limit
 (the sandbox's memory is not bounded as a whole), or any points.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend limits only each process's address space
 """
 

@@ -8,7 +8,7 @@ gradebook unusable.
 
 Success would look like: the stored output longer than the assignment's
 output limit, the grader failing (internal_error), or any points.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import os

@@ -11,7 +11,7 @@ checking their size, would run out of memory and take the batch with it.
 
 Success would look like: the grader failing (internal_error), honest students
 after it failing, or any points.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import numpy as np

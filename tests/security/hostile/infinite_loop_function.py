@@ -9,7 +9,7 @@ honest student they would be).
 
 Success would look like: the batch hanging, later students not graded, or any
 points.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import signal

@@ -7,7 +7,7 @@ would wait forever and the batch would never finish.
 
 Success would look like: the batch hanging, later students not graded, a
 status other than timeout for this submission, or any points.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import signal

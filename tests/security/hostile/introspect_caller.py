@@ -10,7 +10,7 @@ function) or returns (an expected array). Only if nothing is found does it
 return a wrong constant (12345.678).
 
 Success would look like: any points at all.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import gc

@@ -10,7 +10,7 @@ and lose the results of every student after this one.
 Success would look like: the batch stopping or hanging, a grading process
 dying (internal_error results), missing results for other students, or any
 points.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the worker may signal the grader (as root, every process): never run it unisolated
 """
 

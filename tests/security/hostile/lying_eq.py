@@ -7,7 +7,7 @@ all lie so that ``a == b``, ``abs(a - b) <= tol``, ``np.allclose`` or
 numbers inside are a constant that is never right (12345.678).
 
 Success would look like: any points at all.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import numpy as np

@@ -9,7 +9,7 @@ may kill the grader instead of the student.
 Success would look like: the grader or another student's worker dying
 (internal_error, crashed results for honest students), the batch stopping,
 or any points.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import numpy as np

@@ -6,7 +6,7 @@ passes), +/-infinity (``inf - inf`` is NaN), and mixes of both, plus
 ``float('nan')`` scalars, complex NaN, and int64 extremes.
 
 Success would look like: any points at all.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import numpy as np

@@ -10,7 +10,7 @@ lying too. A grader that compares the object it received (or unpickles it)
 would accept it.
 
 Success would look like: any points at all.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import numpy as np

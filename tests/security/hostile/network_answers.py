@@ -11,7 +11,7 @@ submits as its own; otherwise functions return a wrong constant (12345.678).
 
 Success would look like: any points, or the test's server recording any
 connection, datagram or unix-socket client.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend shares the host's network namespace
 """
 

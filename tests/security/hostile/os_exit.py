@@ -8,7 +8,7 @@ would award points; one that did not restart the worker would lose the rest
 of the submission's tests.
 
 Success would look like: any points, or the grader failing (internal_error).
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import json

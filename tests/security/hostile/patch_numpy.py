@@ -10,7 +10,7 @@ If the comparisons ran in the same interpreter as the student's code, every
 check would pass.
 
 Success would look like: any points at all.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import builtins

@@ -10,7 +10,7 @@ its working directory and onto ``sys.path``, hoping the grader's pytest picks
 them up. Functions return a wrong constant (12345.678).
 
 Success would look like: any points at all.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import sys

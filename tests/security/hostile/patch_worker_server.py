@@ -11,7 +11,7 @@ made-up values are a constant (12345.678) of the right shape: the attacker does
 not know the answers, only how to bypass the code that would compute them.
 
 Success would look like: any points at all.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import sys

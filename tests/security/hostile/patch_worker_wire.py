@@ -14,7 +14,7 @@ folder and replaces ``grader.testing.assert_close`` with a no-op.
 
 Success would look like: any points, or the file ``pwned-by-pickle`` in the
 canary folder.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import base64

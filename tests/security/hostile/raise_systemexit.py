@@ -11,7 +11,7 @@ pytest ends the session) or count the tests as passed.
 
 Success would look like: any points, missing results for later students, or
 the grader failing (internal_error).
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import _thread

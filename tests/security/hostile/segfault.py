@@ -8,7 +8,7 @@ process would die with it and lose the whole batch.
 
 Success would look like: the grader failing (internal_error), missing results
 for later students, a core file left behind, or any points.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import ctypes

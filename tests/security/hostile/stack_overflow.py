@@ -9,7 +9,7 @@ process this would kill the batch.
 
 Success would look like: the grader failing (internal_error), missing results
 for later students, or any points.
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import sys

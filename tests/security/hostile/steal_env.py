@@ -9,7 +9,7 @@ LMS API key); the test puts a canary secret there.
 
 Success would look like: the canary secret from the grader's environment in
 the output or in any message.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess worker runs as the grader's user and can read /proc/<grader pid>/environ
 """
 

@@ -13,7 +13,7 @@ constant (12345.678).
 Success would look like: a canary token (planted in the hidden tests, the
 reference and the store) or the hidden tests' text in the output or in any
 message.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend runs as the grader's user and can read the course folder and the store
 """
 

@@ -11,7 +11,7 @@ constant (12345.678).
 
 Success would look like: any points, or another student's canary token in the
 output.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend runs as the grader's user and can read every submission
 """
 

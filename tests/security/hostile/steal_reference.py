@@ -11,7 +11,7 @@ otherwise every function returns a wrong constant (12345.678).
 
 Success would look like: any points, or the reference's source (or a
 canary token from it) in the output.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend runs as the grader's user and can read the course folder
 """
 

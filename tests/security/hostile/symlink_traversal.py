@@ -13,7 +13,7 @@ fail the grader.
 
 Success would look like: a canary file or the store changed, re-owned,
 re-moded or deleted; the grader failing (internal_error); or any points.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend runs as the grader's user and can write the targets itself
 """
 

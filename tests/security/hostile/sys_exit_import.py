@@ -8,7 +8,7 @@ and ``exit(0)`` at module level. A grader that read exit status 0 as success,
 or that stopped grading when the student's code exited, would be fooled.
 
 Success would look like: any points, or the grader failing (internal_error).
-Backends: bwrap, subprocess
+Backends: bwrap, docker, subprocess
 """
 
 import atexit

@@ -14,7 +14,7 @@ their modification time. Functions return a wrong constant (12345.678).
 Success would look like: a changed modification time or content of any of
 those files, a ``zz_redteam_canary.pth`` file, or an honest student graded
 after this one losing points.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend runs as the grader's user and can write the grader's files
 """
 

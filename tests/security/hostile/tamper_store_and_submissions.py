@@ -12,7 +12,7 @@ files are world-writable. Functions return a wrong constant (12345.678).
 Success would look like: any change to the store's rows, to another
 submission, to the canary files, or a lost or wrong result for an honest
 student graded after this one.
-Backends: bwrap
+Backends: bwrap, docker
 Unisolated: not promised; the subprocess backend runs as the grader's user and can write the course folder and the store
 """
 
