@@ -8,6 +8,11 @@ it, unless ``GRADER_ALLOW_NO_SANDBOX=1`` is set, in which case they skip
 
 The ``backend_name`` fixture parametrizes a test over both sandbox backends;
 its ``bwrap`` case carries the ``sandbox`` marker, so the rule above applies.
+
+Tests that need a Docker engine and the grading image carry ``@pytest.mark.docker``
+(or use the ``docker_required`` fixture). Where either is missing they *skip*,
+saying what is missing and how to fix it, unless ``GRADER_REQUIRE_DOCKER=1``
+(CI), in which case they fail.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pathlib import Path
 import pytest
 
 ALLOW_NO_SANDBOX_ENV = "GRADER_ALLOW_NO_SANDBOX"
+REQUIRE_DOCKER_ENV = "GRADER_REQUIRE_DOCKER"
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,9 +63,35 @@ def require_bwrap() -> None:
                 f"Set {ALLOW_NO_SANDBOX_ENV}=1 to skip sandbox tests instead.", pytrace=False)
 
 
+@functools.lru_cache(maxsize=1)
+def docker_problem() -> str | None:
+    """Why the Docker sandbox cannot run here (no engine, no image), or None if it can (probed once)."""
+    from grader.sandbox.docker import engine_problem
+
+    return engine_problem()
+
+
+def require_docker() -> None:
+    """Skip (or, with GRADER_REQUIRE_DOCKER=1, fail) unless the Docker engine and the image are there."""
+    problem = docker_problem()
+    if problem is None:
+        return
+    if os.environ.get(REQUIRE_DOCKER_ENV) == "1":
+        pytest.fail(f"this test needs the Docker sandbox ({REQUIRE_DOCKER_ENV}=1): {problem}", pytrace=False)
+    pytest.skip(f"no Docker sandbox here: {problem}")
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("sandbox") is not None:
         require_bwrap()
+    if item.get_closest_marker("docker") is not None:
+        require_docker()
+
+
+@pytest.fixture(scope="session")
+def docker_required() -> None:
+    """Use in a test or fixture (of any scope) that starts Docker workers: see the module docs."""
+    require_docker()
 
 
 @pytest.fixture(scope="session")
