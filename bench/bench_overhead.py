@@ -4,18 +4,20 @@ Grades a batch of generated hw1 submissions (the correct and one-mistake
 variants in reference/hw1/{variants,mutants}, as modules and as notebooks) in a throwaway
 copy of the course, and reports medians:
 
-* batch: wall time per submission of ``grader.grade.main`` (bubblewrap,
-  ``--jobs 1`` and ``--jobs 2``), everything included: grading-process
-  start-up, sandbox, loading, the tests, the store;
+* batch: wall time per submission of ``grader.grade.main`` (the sandbox of
+  ``--backend``, bubblewrap by default, or Docker; ``--jobs 1`` and ``--jobs 2``),
+  everything included: grading-process start-up, sandbox, loading, the tests,
+  the store;
 * the same submissions graded with the same pytest tests, but with the
   student's code imported into the test process (no worker, no sandbox):
   the student's compute plus the test logic. This mode exists only here; the
   grader itself never does it;
 * overhead = sandboxed per-submission time minus in-process time;
-* components: worker start (bwrap + Python + numpy import, until the
-  worker's hello), one call's round trip, and one store save.
+* components: worker start (sandbox + Python + numpy import, until the
+  worker's hello), one call's round trip, one worker's close (kill and
+  clean-up), and one store save.
 
-Usage: ``.venv/bin/python bench/bench_overhead.py [--n 40] [--repeat 3]``.
+Usage: ``.venv/bin/python bench/bench_overhead.py [--n 40] [--repeat 3] [--backend bwrap|docker]``.
 This is a benchmark, not a test: numbers vary with machine load; quote medians.
 """
 
@@ -82,11 +84,11 @@ class InProcessSession(GradingSession):
         result.tests = plugin.run_items(context)
 
 
-def batch(course: Course, jobs: int) -> tuple[float, list[float]]:
+def batch(course: Course, jobs: int, backend: str = "bwrap") -> tuple[float, list[float]]:
     db = course.root / f"bench-{jobs}.db"
     db.unlink(missing_ok=True)
     t0 = time.perf_counter()
-    report = grade.main("hw1", course=course.root, db=db, jobs=jobs, force=True, backend="bwrap")
+    report = grade.main("hw1", course=course.root, db=db, jobs=jobs, force=True, backend=backend)
     total = time.perf_counter() - t0
     return total, [r.wall_time_s for r in report.results]
 
@@ -102,12 +104,12 @@ def in_process(course: Course) -> tuple[float, list[float]]:
     return total, [r.wall_time_s for r in results]
 
 
-def components(course: Course, repeat: int = 20) -> dict[str, float]:
+def components(course: Course, repeat: int = 20, backend_name: str = "bwrap") -> dict[str, float]:
     config = load_assignment(course, "hw1")
-    backend = make_backend("bwrap", hide=[course.root])
+    backend = make_backend(backend_name, hide=[course.root])
     work = Path(tempfile.mkdtemp(prefix="bench-work-"))
     (work / "m.py").write_text("def f(x):\n    return x\n")
-    starts, calls = [], []
+    starts, calls, closes = [], [], []
     for _ in range(repeat):
         t0 = time.perf_counter()
         session = RemoteSession(lambda: backend.start(WorkerSpec(work, config.limits)),
@@ -120,11 +122,13 @@ def components(course: Course, repeat: int = 20) -> dict[str, float]:
             t1 = time.perf_counter()
             f(x)
             calls.append(time.perf_counter() - t1)
+        t2 = time.perf_counter()
         session.close()
+        closes.append(time.perf_counter() - t2)
     shutil.rmtree(work, ignore_errors=True)
     backend.close()
     subs = discover(course.submissions_dir("hw1"), config)
-    session = GradingSession(config, make_backend("bwrap", hide=[course.root]))
+    session = GradingSession(config, make_backend(backend_name, hide=[course.root]))
     [result] = session.grade(subs[:1])
     session.close()
     saves = []
@@ -135,20 +139,21 @@ def components(course: Course, repeat: int = 20) -> dict[str, float]:
             store.save(result)
             saves.append(time.perf_counter() - t0)
     return {"worker start + load (s)": statistics.median(starts), "call round trip (s)": statistics.median(calls),
-            "store save (s)": statistics.median(saves)}
+            "worker close (s)": statistics.median(closes), "store save (s)": statistics.median(saves)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=40, help="submissions in the batch")
     parser.add_argument("--repeat", type=int, default=3, help="batches per mode (medians are taken)")
+    parser.add_argument("--backend", choices=["bwrap", "docker"], default="bwrap", help="the sandbox to measure")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-course-"))
     try:
         course = make_course(tmp, args.n)
         rows = {}
-        for label, fn in (("sandboxed, --jobs 1", lambda: batch(course, 1)),
-                          ("sandboxed, --jobs 2", lambda: batch(course, 2)),
+        for label, fn in (("sandboxed, --jobs 1", lambda: batch(course, 1, args.backend)),
+                          ("sandboxed, --jobs 2", lambda: batch(course, 2, args.backend)),
                           ("in-process baseline", lambda: in_process(course))):
             totals, per = [], []
             for _ in range(args.repeat):
@@ -156,7 +161,7 @@ def main() -> None:
                 totals.append(total / args.n)
                 per.append(statistics.median(walls))
             rows[label] = (statistics.median(totals), statistics.median(per))
-        print(f"hw1 batch of {args.n} submissions, median of {args.repeat} runs each")
+        print(f"hw1 batch of {args.n} submissions, {args.backend} sandbox, median of {args.repeat} runs each")
         print(f"{'mode':<24}{'batch wall / submission (s)':>30}{'median submission wall (s)':>30}")
         for label, (t, p) in rows.items():
             print(f"{label:<24}{t:>30.4f}{p:>30.4f}")
@@ -165,7 +170,7 @@ def main() -> None:
         print(f"\noverhead per submission beyond the student's compute (median, jobs 1): {over * 1000:.1f} ms")
         print(f"ratio sandboxed / in-process (median submission): {rows['sandboxed, --jobs 1'][1] / base:.2f}x")
         print("\ncomponents (medians):")
-        for k, v in components(course).items():
+        for k, v in components(course, backend_name=args.backend).items():
             print(f"  {k:<28}{v * 1000:10.3f} ms")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

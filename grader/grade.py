@@ -232,6 +232,9 @@ def _run_pool(course: Course, config: AssignmentConfig, backend_name: str, hide:
                 p.join(timeout=5)
             if p.is_alive():
                 p.kill()
+        # a stop sentinel no process took (one failed to start, or a spare after a respawn) would
+        # keep the queue's feeder thread, and so this process's exit, waiting for a reader forever
+        tasks.cancel_join_thread()
     if fatal and not results:
         raise HarnessError(fatal)
     graded = {r.student for r in results}

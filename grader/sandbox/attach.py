@@ -10,14 +10,17 @@ payload (Docker's "stream format", used when the container has no TTY).
 
 :class:`AttachedStreams` turns that socket back into what the trusted side
 expects of any worker (see :class:`grader.sandbox.base.WorkerProcess`): a
-request pipe and a reply pipe carrying the wire protocol unchanged, plus the
-student's output in an :class:`~grader.sandbox.base.OutputBuffer`. Two threads
-pump: request pipe -> socket, and socket -> reply pipe or output buffer.
+request descriptor and a reply pipe carrying the wire protocol unchanged, plus
+the student's output in an :class:`~grader.sandbox.base.OutputBuffer`. Requests
+need no translation: the request descriptor is the socket itself (a duplicate
+of its descriptor). One thread pumps the other way: socket -> reply pipe or
+output buffer.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import socket
 import threading
 
@@ -29,7 +32,7 @@ CHUNK = 1 << 18
 
 
 class AttachedStreams:
-    """Pumps between a worker container's attached socket and two local pipes.
+    """A worker container's attached socket as a request descriptor, a reply pipe and an output buffer.
 
     Args:
         sock: the attached socket (``container.attach_socket(...)``, attached with
@@ -37,7 +40,8 @@ class AttachedStreams:
         output: where the container's stderr (the student's prints) goes.
 
     Attributes:
-        to_worker: write end of the request pipe (the trusted side writes requests here).
+        to_worker: a descriptor of the socket itself (the trusted side writes requests
+            here, and may make it non-blocking: the reader copes).
         from_worker: read end of the reply pipe (the container's stdout frames).
         exited: set once the engine closed the stream: the container has exited
             (or the engine dropped the connection).
@@ -48,34 +52,26 @@ class AttachedStreams:
         self._keep = sock  # the SDK's wrapper keeps the HTTP response (and so the connection) alive
         self.sock: socket.socket = getattr(sock, "_sock", sock)
         self.output = output
-        req_r, self.to_worker = os.pipe()
+        self.to_worker = os.dup(self.sock.fileno())
         self.from_worker, self._rep_w = os.pipe()
-        self._req_r = req_r
         self.exited = threading.Event()
         self._closed = False
-        self.writer = threading.Thread(target=self._send_requests, daemon=True, name="docker-requests")
         self.reader = threading.Thread(target=self._read_frames, daemon=True, name="docker-replies")
-        self.writer.start()
         self.reader.start()
 
-    def _send_requests(self) -> None:
-        try:
-            while True:
-                data = os.read(self._req_r, CHUNK)
-                if not data:  # the trusted side closed the pipe: the worker is being closed
-                    return
-                self.sock.sendall(data)
-        except OSError:
-            pass
-        finally:
-            os.close(self._req_r)
+    def _recv(self) -> bytes:
+        while True:
+            try:
+                return self.sock.recv(CHUNK)
+            except BlockingIOError:  # the trusted side made the shared descriptor non-blocking
+                select.select([self.sock], [], [])
 
     def _read_frames(self) -> None:
         buf = bytearray()
         replies_open = True
         try:
             while True:
-                chunk = self.sock.recv(CHUNK)
+                chunk = self._recv()
                 if not chunk:
                     return
                 buf += chunk
@@ -90,7 +86,7 @@ class AttachedStreams:
                         replies_open = self._reply(payload)
                     elif kind == STDERR:
                         self.output.feed(payload)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: the socket was closed under select()
             pass
         finally:
             self.exited.set()
@@ -108,7 +104,7 @@ class AttachedStreams:
         return True
 
     def close(self) -> None:
-        """Shut the socket: both pumps stop (the container is killed separately). Idempotent."""
+        """Shut the socket: the reader stops (the container is killed separately). Idempotent."""
         if self._closed:
             return
         self._closed = True
