@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from datetime import UTC, datetime
@@ -90,6 +91,7 @@ class GradingSession:
         self._count = 0
         self.prestart = prestart
         self._spare: tuple[WorkerSpec, WorkerProcess] | None = None
+        self._spare_thread: threading.Thread | None = None
         self.public_fixture_users: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ reference
@@ -198,15 +200,30 @@ class GradingSession:
 
     def _start_spare(self) -> None:
         """Start the next submission's worker now, while this one is graded, so
-        that its start-up (Python and numpy imports) is off the critical path."""
-        if self.prestart and self._spare is None:
+        that its start-up (Python and numpy imports) is off the critical path.
+        A backend whose start itself takes long (``start_in_background``: Docker's
+        engine needs about 0.2 s) is called from a thread."""
+        if self.prestart and self._spare is None and self._spare_thread is None:
             spec = self._new_spec()
-            try:
-                self._spare = (spec, self.backend.start(spec))
-            except OSError:
-                _rmtree(spec.workdir)
+            if self.backend.start_in_background:
+                self._spare_thread = threading.Thread(target=self._launch_spare, args=(spec,), daemon=True)
+                self._spare_thread.start()
+            else:
+                self._launch_spare(spec)
+
+    def _launch_spare(self, spec: WorkerSpec) -> None:
+        try:
+            self._spare = (spec, self.backend.start(spec))
+        except Exception:  # noqa: BLE001 - OSError, or anything from a thread: the next start tries again
+            _rmtree(spec.workdir)
+
+    def _join_spare(self) -> None:
+        if self._spare_thread is not None:
+            self._spare_thread.join()
+            self._spare_thread = None
 
     def _take_spare(self) -> tuple[WorkerSpec, WorkerProcess | None]:
+        self._join_spare()
         if self._spare is not None:
             spec, proc = self._spare
             self._spare = None
@@ -217,6 +234,7 @@ class GradingSession:
         return self._new_spec(), None
 
     def _close_spare(self) -> None:
+        self._join_spare()
         if self._spare is not None:
             spec, proc = self._spare
             self._spare = None

@@ -29,6 +29,7 @@ from .base import OutputBuffer
 HEADER = 8
 STDOUT, STDERR = 1, 2
 CHUNK = 1 << 18
+POLL_S = 0.25
 
 
 class AttachedStreams:
@@ -60,11 +61,12 @@ class AttachedStreams:
         self.reader.start()
 
     def _recv(self) -> bytes:
-        while True:
+        while not self._closed:
             try:
                 return self.sock.recv(CHUNK)
             except BlockingIOError:  # the trusted side made the shared descriptor non-blocking
-                select.select([self.sock], [], [])
+                select.select([self.sock], [], [], POLL_S)  # bounded: never wait on a descriptor closed meanwhile
+        return b""
 
     def _read_frames(self) -> None:
         buf = bytearray()
@@ -112,6 +114,8 @@ class AttachedStreams:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        if threading.current_thread() is not self.reader:
+            self.reader.join(timeout=2 * POLL_S)  # let it leave the socket before its descriptor is freed
         try:
             self._keep.close()
         except Exception:  # noqa: BLE001 - the SDK's wrapper may already be closed

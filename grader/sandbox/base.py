@@ -178,6 +178,8 @@ class Backend(ABC):
 
     name = "abstract"
     isolated = False
+    #: the harness starts warm spares from a thread (a start that takes long, e.g. an engine's)
+    start_in_background = False
 
     def __init__(self) -> None:
         self._lib: Path | None = None

@@ -286,6 +286,7 @@ class DockerBackend(Backend):
 
     name = "docker"
     isolated = True
+    start_in_background = True  # the engine takes about 0.2 s to start a container
 
     def __init__(self, image: str | None = None, gpus: str | None = None, client=None) -> None:
         super().__init__()
@@ -296,6 +297,9 @@ class DockerBackend(Backend):
         except ValueError as exc:
             raise SandboxError(str(exc)) from None
         self.client = client or connect()
+        if str(getattr(getattr(self.client, "api", None), "base_url", "")).startswith("https"):
+            raise SandboxError("the Docker sandbox needs an engine on a unix socket or plain TCP (the workers' "
+                               "requests are written straight onto the attached socket), not TLS")
         self.path = check_image(self.client, self.image)
         self.run_id = uuid.uuid4().hex
         self.owner = _owner()
@@ -380,12 +384,14 @@ class DockerBackend(Backend):
         from docker.errors import DockerException
 
         self.prepare_workdir(spec)
-        container = None
+        container = sock = None
         try:
             container = self.client.containers.create(**self.container_kwargs(spec))
             sock = container.attach_socket(params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
             container.start()
         except (DockerException, requests.exceptions.RequestException) as exc:
+            if sock is not None:
+                sock.close()
             if container is not None:
                 self._removals.put(container.id)
             raise OSError(f"the Docker engine could not start a worker: {exc}") from None
