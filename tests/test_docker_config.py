@@ -25,6 +25,7 @@ from grader.cli import cli
 from grader.config import Limits
 from grader.sandbox import SandboxError, WorkerSpec, make_backend
 from grader.sandbox import docker as docker_mod
+from grader.sandbox import docker_engine
 from grader.sandbox import gpus as gpus_mod
 from grader.sandbox.attach import AttachedStreams
 from grader.sandbox.base import OutputBuffer
@@ -249,12 +250,12 @@ def test_backend_refuses_bad_gpus(fake_backend):
 
 
 def test_stale_containers_are_those_of_graders_that_are_gone():
-    assert docker_mod._owner_alive(docker_mod._owner())
+    assert docker_engine.owner_alive(docker_engine.owner_label())
     host = socket.gethostname()
-    assert not docker_mod._owner_alive(f"{host}:{os.getpid()}:1")  # a reused pid: another start time
-    assert not docker_mod._owner_alive(f"{host}:999999999:1")
-    assert not docker_mod._owner_alive("")
-    assert docker_mod._owner_alive("another-host:1:1")  # not ours to judge
+    assert not docker_engine.owner_alive(f"{host}:{os.getpid()}:1")  # a reused pid: another start time
+    assert not docker_engine.owner_alive(f"{host}:999999999:1")
+    assert not docker_engine.owner_alive("")
+    assert docker_engine.owner_alive("another-host:1:1")  # not ours to judge
 
 
 def test_docker_exit_status_and_memory_note(fake_backend, tmp_path):

@@ -25,6 +25,7 @@ any container with the backend's run label, and every new backend (and
 ``grader grade`` when a batch ends) removes containers of graders that no
 longer run (``grader=worker`` containers whose owner process is gone).
 
+Connecting, the image check and the sweep of stale containers: :mod:`.docker_engine`.
 GPUs (``--gpus``): see :mod:`.gpus`. Measurements behind the choices here:
 ``../shared/notes/sandbox-facts.md``.
 """
@@ -35,7 +36,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import threading
 import uuid
 from pathlib import Path
@@ -45,15 +45,14 @@ from . import gpus as gpus_mod
 from .attach import AttachedStreams
 from .base import Backend, OutputBuffer, SandboxError, WorkerProcess, WorkerSpec, rlimits
 from .bwrap import SANDBOX_HOME, SANDBOX_LIB, SANDBOX_SUBMISSION, home_size
+from .docker_engine import (DEFAULT_IMAGE, DEFAULT_PATH, IMAGE_ENV, LABEL, LABEL_VALUE, check_image, connect,
+                            default_image, engine_problem, owner_label, remove_container, remove_stale)
 from .plain import worker_env
 
-IMAGE_ENV = "GRADER_DOCKER_IMAGE"
-DEFAULT_IMAGE = "grader-worker:latest"
+__all__ = ["DockerBackend", "DockerWorkerProcess", "container_config", "worker_limits", "SANDBOX_UID",
+           "DEFAULT_IMAGE", "IMAGE_ENV", "connect", "default_image", "engine_problem"]
+
 SANDBOX_UID = 10001
-LABEL = "grader"
-LABEL_VALUE = "worker"
-DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
-SETUP_HINT = "run scripts/docker-setup.sh (as root) to install and start the engine and build the image"
 
 # Replies go out on the container's stdout (kept as fd W), requests come in on its stdin
 # (kept as fd R); the student's stdout joins stderr and stdin reads /dev/null.
@@ -68,11 +67,6 @@ BOOTSTRAP = (
 )
 
 
-def default_image() -> str:
-    """The grading image: ``$GRADER_DOCKER_IMAGE``, else ``grader-worker:latest``."""
-    return os.environ.get(IMAGE_ENV) or DEFAULT_IMAGE
-
-
 def worker_limits(limits: Limits) -> dict:
     """The limits the worker applies to itself: the rlimits, without ``as`` (memory is
     bounded for the whole container by its cgroup, and CUDA reserves far more address
@@ -84,31 +78,6 @@ def worker_limits(limits: Limits) -> dict:
     if limits.gpu_memory_fraction > 0:
         out["gpu_memory_fraction"] = limits.gpu_memory_fraction
     return out
-
-
-def _owner() -> str:
-    """This process, as ``host:pid:start-time`` (the start time tells a reused pid apart)."""
-    pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
-
-
-def _start_time(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return "?"
-
-
-def _owner_alive(owner: str) -> bool:
-    """Is the grader that labelled a container ``owner`` still running? (Unknown: yes.)"""
-    try:
-        host, pid, start = owner.rsplit(":", 2)
-        pid_n = int(pid)
-    except ValueError:
-        return False
-    if host != socket.gethostname() or start == "?":
-        return True  # another machine's grader, or one we cannot tell: not ours to judge
-    return _start_time(pid_n) == start
 
 
 def container_config(spec: WorkerSpec, *, image: str, lib: Path, labels: dict[str, str],
@@ -302,7 +271,7 @@ class DockerBackend(Backend):
                                "requests are written straight onto the attached socket), not TLS")
         self.path = check_image(self.client, self.image)
         self.run_id = uuid.uuid4().hex
-        self.owner = _owner()
+        self.owner = owner_label()
         self.labels = {LABEL: LABEL_VALUE, "grader.run": self.run_id, "grader.owner": self.owner}
         self._live: dict[str, DockerWorkerProcess] = {}
         self._removals: queue.Queue = queue.Queue()
@@ -451,7 +420,7 @@ class DockerBackend(Backend):
                     return
                 if api is None:
                     api = connect().api  # its own connection: the SDK's client is not shared across threads
-                _remove(api, cid)
+                remove_container(api, cid)
             except SandboxError:
                 pass
             finally:
@@ -466,94 +435,7 @@ class DockerBackend(Backend):
             self._remover.join(timeout=60)
         try:
             for c in self.client.containers.list(all=True, filters={"label": f"grader.run={self.run_id}"}):
-                _remove(self.client.api, c.id)
+                remove_container(self.client.api, c.id)
         except Exception:  # noqa: BLE001 - the engine is gone; the next grader's sweep removes them
             pass
         super().close()
-
-
-def _remove(api, container_id: str) -> None:
-    """Kill and remove a container and its anonymous volumes; one already gone is fine."""
-    import requests
-    from docker.errors import DockerException, NotFound
-
-    for _ in range(3):
-        try:
-            api.remove_container(container_id, force=True, v=True)
-            return
-        except NotFound:
-            return
-        except (DockerException, requests.exceptions.RequestException):
-            continue  # 409 "removal already in progress" and the like
-
-
-def connect():
-    """A Docker client for the engine of the environment (``DOCKER_HOST``, else the local socket).
-
-    Raises:
-        SandboxError: if the SDK is missing or no engine answers, saying how to fix it.
-    """
-    try:
-        import docker
-        from docker.errors import DockerException
-    except ImportError:
-        raise SandboxError("the Docker SDK is not installed: pip install 'docker>=7'") from None
-    try:
-        client = docker.from_env(timeout=120)
-        client.ping()
-    except DockerException as exc:
-        raise SandboxError(f"cannot reach a Docker engine ({exc}): {SETUP_HINT}, or start dockerd "
-                           "and point DOCKER_HOST at it") from None
-    return client
-
-
-def check_image(client, image: str) -> str:
-    """The ``PATH`` of ``image``'s environment (where its ``python3`` is).
-
-    Raises:
-        SandboxError: if the engine does not have the image, saying how to build it.
-    """
-    from docker.errors import DockerException, ImageNotFound
-
-    try:
-        attrs = client.images.get(image).attrs
-    except ImageNotFound:
-        raise SandboxError(f"the grading image {image} is not in the Docker engine: {SETUP_HINT} "
-                           f"(or build it: docker build -t {image} .), or pass --image / set {IMAGE_ENV}") from None
-    except DockerException as exc:
-        raise SandboxError(f"cannot inspect the grading image {image}: {exc}") from None
-    for item in (attrs.get("Config") or {}).get("Env") or []:
-        if item.startswith("PATH="):
-            return item[5:]
-    return DEFAULT_PATH
-
-
-def remove_stale(client) -> int:
-    """Remove ``grader=worker`` containers whose grader no longer runs on this host.
-
-    Returns:
-        how many were removed.
-    """
-    removed = 0
-    try:
-        found = client.containers.list(all=True, filters={"label": f"{LABEL}={LABEL_VALUE}"})
-    except Exception:  # noqa: BLE001 - no engine, nothing to sweep
-        return 0
-    for c in found:
-        if not _owner_alive((c.labels or {}).get("grader.owner", "")):
-            _remove(client.api, c.id)
-            removed += 1
-    return removed
-
-
-def engine_problem(image: str | None = None) -> str | None:
-    """Why the Docker backend cannot run here (no SDK, no engine, no image), or None if it can."""
-    try:
-        client = connect()
-        try:
-            check_image(client, image or default_image())
-        finally:
-            client.close()
-    except SandboxError as exc:
-        return str(exc)
-    return None
