@@ -22,7 +22,7 @@ from grader import grade as grade_mod
 from grader.config import Limits
 from grader.remote import CallTimeout, RemoteSession, SubmissionProxy, WorkerCrashed
 from grader.results import SubmissionStatus
-from grader.sandbox import WorkerSpec, make_backend
+from grader.sandbox import SandboxError, WorkerSpec, make_backend
 from grader.sandbox.docker import DockerBackend, connect
 
 pytestmark = pytest.mark.docker
@@ -183,6 +183,17 @@ def test_containers_of_a_grader_that_died_are_swept(tmp_path):
     assert left in {c.id for c in _containers()}
     DockerBackend.sweep()
     assert left not in {c.id for c in _containers()}
+
+
+@pytest.mark.skipif(shutil.which("nvidia-smi") is not None, reason="this machine may have the NVIDIA toolkit")
+def test_gpus_without_the_nvidia_toolkit_stop_before_grading():
+    backend = make_backend("docker", gpus="all")
+    try:
+        with pytest.raises(SandboxError, match="cannot give containers GPUs.*NVIDIA container toolkit"):
+            backend.preflight()
+    finally:
+        backend.close()
+    assert not _containers(**{"grader.run": backend.run_id}), "the probe container was left behind"
 
 
 # --------------------------------------------------------------------------- a batch through grader grade
