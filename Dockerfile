@@ -51,7 +51,7 @@ RUN if ! (python3 -m venv /tmp/venv-probe && rm -rf /tmp/venv-probe) >/dev/null 
     fi \
     && useradd --create-home --uid 10001 --user-group --shell /bin/sh student
 
-# --- packages: numpy and torch in /opt/venv; the worker code in /opt/grader --
+# --- packages: numpy, scipy, matplotlib and torch in /opt/venv; the worker code in /opt/grader --
 # A stage of its own, so that the CA certificates, the wheel and pip's caches
 # never reach the final image.
 FROM runtime AS packages
@@ -61,6 +61,9 @@ ARG TORCH_SOURCE=index
 ARG TORCH_VERSION=2.13.0
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cu128
 ARG NUMPY_SPEC="numpy>=2.4,<3"
+# What students may import besides numpy and torch: the host's grader environment has them
+# too (pyproject.toml), so a submission must not lose points for the backend it is graded on.
+ARG STUDENT_PACKAGES="scipy>=1.11 matplotlib>=3.8"
 # build/ holds only docker-certs/*.crt and docker-wheels/*.whl (.dockerignore).
 # "buil[d]" is a wildcard and the worker's __init__.py always exists, so this
 # COPY also works without build/, with the legacy builder and with BuildKit.
@@ -80,14 +83,14 @@ RUN set -eu; \
     fi; \
     update-ca-certificates; \
     python3 -m venv /opt/venv; \
-    /opt/venv/bin/pip install "${NUMPY_SPEC}"; \
+    /opt/venv/bin/pip install "${NUMPY_SPEC}" ${STUDENT_PACKAGES}; \
     if [ "${TORCH_SOURCE}" = wheels ]; then \
         /opt/venv/bin/pip install "$wheel"; \
     else \
         /opt/venv/bin/pip install "torch==${TORCH_VERSION}" \
             --index-url "${TORCH_INDEX}" --extra-index-url https://pypi.org/simple; \
     fi; \
-    /opt/venv/bin/python -c "import numpy, torch; print('numpy', numpy.__version__, 'torch', torch.__version__)"
+    /opt/venv/bin/python -c "import numpy, scipy, matplotlib, torch; print('numpy', numpy.__version__, 'scipy', scipy.__version__, 'torch', torch.__version__)"
 COPY grader/worker /opt/grader/grader_worker
 RUN chmod -R u=rwX,go=rX /opt/grader
 

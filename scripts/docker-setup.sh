@@ -150,6 +150,11 @@ build_image() {
         if numpy=$(.venv/bin/python -c 'import numpy; print(numpy.__version__)' 2>/dev/null); then
             args+=(--build-arg "NUMPY_SPEC=numpy==$numpy")
         fi
+        # and the same scipy and matplotlib, which students may import
+        local extras
+        if extras=$(.venv/bin/python -c 'import scipy, matplotlib; print(f"scipy=={scipy.__version__} matplotlib=={matplotlib.__version__}")' 2>/dev/null); then
+            args+=(--build-arg "STUDENT_PACKAGES=$extras")
+        fi
     fi
     # BuildKit needs the buildx plugin; Debian's docker.io 20.10 has only the legacy builder
     if ! docker buildx version >/dev/null 2>&1; then
