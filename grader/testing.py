@@ -8,6 +8,7 @@ index and both values. See ``docs/writing-tests.md``.
 
 from __future__ import annotations
 
+
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -215,6 +216,17 @@ def _copy(x: Any) -> Any:
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
+def _plain_copy(x: Any) -> Any:
+    """A copy of arrays, dicts, lists and tuples (recursively); anything else as it is."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, dict):
+        return {k: _plain_copy(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain_copy(v) for v in x)
+    return x
+
+
 def _describe_input(args: tuple, kwargs: dict) -> str:
     parts = []
     for a in [*args, *kwargs.values()]:
@@ -235,14 +247,26 @@ def random_array(rng: np.random.Generator, shape: tuple[int, ...] | int, *, scal
     return (scale * rng.standard_normal(shape)).astype(dtype)
 
 
-def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | None = None, **kwargs: Any) -> Any:
+def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | None = None,
+                            reference_fn: Callable | None = None, rtol: float = 1e-4, atol: float = 1e-6,
+                            **kwargs: Any) -> Any:
     """Call ``student_fn(*args, **kwargs)`` in the worker and assert that it did not
     change any array argument in place. Returns the call's result.
 
+    Leaving the inputs alone is worth points only together with a right answer (a
+    function that returns a constant leaves them alone too): with ``reference_fn``,
+    the result must also match ``reference_fn`` on copies of the same arguments
+    (:func:`assert_close` with ``rtol``/``atol``; for a tuple result, its first element,
+    e.g. ``out`` of ``(out, cache)`` or ``next_w`` of ``(next_w, config)``).
+
     Raises:
-        AssertionError: naming the argument that changed and the first changed element.
+        AssertionError: naming the argument that changed and the first changed element,
+            or the wrong result.
     """
     fname = name or (student_fn._label if isinstance(student_fn, RemoteObject) else "the function")
+    expected = None
+    if reference_fn is not None:
+        expected = reference_fn(*[_plain_copy(a) for a in args], **{k: _plain_copy(v) for k, v in kwargs.items()})
     record = call_with_args(student_fn, *args, **kwargs)
     pairs = [(f"argument {i + 1}", a, b) for i, (a, b) in enumerate(zip(args, record.args))]
     pairs += [(f"argument {k!r}", kwargs[k], record.kwargs.get(k)) for k in kwargs]
@@ -259,6 +283,14 @@ def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | No
                           f"and is now {_fmt(after_arr.reshape(-1)[i])}")
             raise AssertionError(f"{fname} changed its {label} in place{detail}; "
                                  "build a new array (x = x - ..., np.maximum(x, 0)) or work on x.copy(), not x -= ... or x[...] = ...")
+    if reference_fn is not None:
+        actual = record.result
+        if isinstance(expected, tuple):
+            expected = expected[0]
+            if not isinstance(actual, (tuple, list)) or not actual:
+                raise AssertionError(f"{fname} should return a tuple like the reference's, got {_describe(actual)}")
+            actual = actual[0]
+        assert_close(actual, expected, rtol=rtol, atol=atol, name=f"{fname}(...)")
     return record.result
 
 

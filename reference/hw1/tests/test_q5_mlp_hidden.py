@@ -104,3 +104,6 @@ def test_inputs_unchanged(submission, reference, rng, activation):
             raise AssertionError(f"mlp_forward changed params[{i}]: it is no longer the pair (W, b)")
         _same(pair[0], w, f"params[{i}][0] (W_{i + 1})")
         _same(pair[1], b, f"params[{i}][1] (b_{i + 1})")
+    # leaving the inputs alone earns its point only with the right output (a constant leaves them alone too)
+    expected = reference.mlp_forward(x, params, activation=activation)
+    assert_close(record.result, expected, rtol=RTOL, atol=ATOL, name="mlp_forward(...)")

@@ -209,3 +209,9 @@ def test_inputs_unchanged(submission, reference, rng):
     for key in params:
         assert_close(params_after[key], params[key], rtol=0, atol=0,
                      name=f"params[{key!r}] after two_layer_net returned")
+    # leaving the inputs alone earns its points only with the right loss (a constant leaves them alone too)
+    result = record.result
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise AssertionError("two_layer_net with y must return the pair (loss, grads)")
+    assert_close(result[0], reference.two_layer_net(X, params, y, reg=0.1)[0], rtol=RTOL, atol=1e-8,
+                 name="two_layer_net's loss")

@@ -221,12 +221,13 @@ def test_epsilon_outside_the_root(submission, reference, rng, case):
 @pytest.mark.hint("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
                   "still needs them. Return a new array, next_w = w - step (updating config and the state arrays "
                   "in it is fine).")
-def test_inputs_unchanged(submission, rng):
+def test_inputs_unchanged(submission, reference, rng):
     """w and dw are left alone at the first step (config None) and at the next (the state in config)."""
     config = None
     for k in range(2):
         w, dw = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
-        out = assert_inputs_unchanged(submission.adam, w, dw, config, name=f"adam (step {k + 1})")
+        out = assert_inputs_unchanged(submission.adam, w, dw, config, name=f"adam (step {k + 1})",
+                                      reference_fn=reference.adam, rtol=RTOL, atol=ATOL)
         if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
             return  # the pair (next_w, config) is scored by the other tests
         config = out[1]

@@ -180,5 +180,16 @@ def test_each_unit_is_dropped_independently(submission, rng):
 @pytest.mark.parametrize("mode", ["train", "test"])
 def test_inputs_unchanged(submission, rng, mode):
     x = _x(rng, (20, 30))
-    assert_inputs_unchanged(submission.dropout_forward, x, {"p": 0.5, "mode": mode, "seed": 51},
-                            name="dropout_forward")
+    result = assert_inputs_unchanged(submission.dropout_forward, x, {"p": 0.5, "mode": mode, "seed": 51},
+                                     name="dropout_forward")
+    # leaving x alone earns its point only with a right output (a constant leaves x alone too):
+    # x itself in test mode; in training, every unit either dropped or scaled by 1 / (1 - p) = 2
+    assert isinstance(result, (tuple, list)) and len(result) == 2, "dropout_forward must return the pair (out, cache)"
+    out = as_numeric(result[0], "dropout_forward's out")
+    if mode == "test":
+        assert_close(out, x, rtol=1e-6, atol=0, name="dropout_forward's out in test mode")
+    else:
+        assert out.shape == x.shape, f"dropout_forward's out has shape {out.shape}, expected {x.shape}"
+        kept = np.isclose(out, 2 * x, rtol=1e-5, atol=0)
+        assert np.all(kept | (out == 0)), "in training, each unit must be dropped (0) or scaled by 1 / (1 - p)"
+        assert 0.3 < kept.mean() < 0.7, f"with p = 0.5, {kept.mean():.0%} of the units were kept"

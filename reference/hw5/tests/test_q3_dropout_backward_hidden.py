@@ -96,3 +96,13 @@ def test_inputs_unchanged(submission, rng, mode):
     dout = rng.normal(size=x.shape)
     record = call_with_args(submission.dropout_backward, dout, cache)
     assert_close(record.args[0], dout, rtol=0, atol=0, name="dout after dropout_backward returned")
+    # leaving dout alone earns its point only with a dx that is a gradient of this dropout (a constant
+    # leaves dout alone too): dout times one positive factor where the forward kept the unit, 0 where
+    # it dropped it (the factor's value is checked by the other tests)
+    dx = as_numeric(record.result, "dropout_backward's dx")
+    assert dx.shape == dout.shape, f"dropout_backward's dx has shape {dx.shape}, expected {dout.shape}"
+    kept = _out != 0
+    assert np.all(dx[~kept] == 0), "dropout_backward's dx is not 0 where the forward pass dropped the unit"
+    factor = dx[kept] / dout[kept]
+    assert factor.size and factor.min() > 0 and np.allclose(factor, factor[0], rtol=1e-5), (
+        "dropout_backward's dx is not dout scaled by one factor where the unit was kept")
