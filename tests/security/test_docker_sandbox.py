@@ -138,7 +138,8 @@ def batch(docker_batch) -> suite.Batch:
 
 def test_a_submission_that_does_no_work_is_graded(docker_batch):
     assert docker_batch.no_work.status is SubmissionStatus.GRADED, suite._explain(docker_batch.no_work)
-    assert docker_batch.no_work.score < docker_batch.no_work.max_score / 10
+    # every test that earns a point needs a right value, inputs-unchanged tests included
+    assert docker_batch.no_work.score == 0, suite._explain(docker_batch.no_work)
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
