@@ -48,6 +48,20 @@ def _read_int(path: Path) -> int | None:
         return None
 
 
+def peak_memory(dirs: dict[str, Path]) -> int | None:
+    """Peak memory of a cgroup, in bytes (``memory.max_usage_in_bytes``), from its
+    controller folders (``{"memory": ..., "cpuacct": ...}``); None where unknown."""
+    mem = dirs.get("memory")
+    return _read_int(mem / "memory.max_usage_in_bytes") if mem else None
+
+
+def cpu_time(dirs: dict[str, Path]) -> float | None:
+    """CPU seconds used in a cgroup (``cpuacct.usage``), from its controller folders; None where unknown."""
+    cpu = dirs.get("cpuacct")
+    ns = _read_int(cpu / "cpuacct.usage") if cpu else None
+    return None if ns is None else ns / 1e9
+
+
 class SlotCgroup:
     """The cgroups of one sandbox slot (one per controller that is mounted).
 
@@ -112,14 +126,11 @@ class SlotCgroup:
 
     def peak_memory(self) -> int | None:
         """Peak memory of the sandbox since :meth:`prepare`, in bytes."""
-        mem = self.dirs.get("memory")
-        return _read_int(mem / "memory.max_usage_in_bytes") if mem else None
+        return peak_memory(self.dirs)
 
     def cpu_time(self) -> float | None:
         """CPU seconds used in the sandbox since :meth:`prepare`."""
-        cpu = self.dirs.get("cpuacct")
-        ns = _read_int(cpu / "cpuacct.usage") if cpu else None
-        return None if ns is None else ns / 1e9
+        return cpu_time(self.dirs)
 
     def remove(self) -> None:
         for d in self.dirs.values():

@@ -41,6 +41,7 @@ import uuid
 from pathlib import Path
 
 from ..config import Limits
+from . import cgroups
 from . import gpus as gpus_mod
 from .attach import AttachedStreams
 from .base import Backend, OutputBuffer, SandboxError, WorkerProcess, WorkerSpec, rlimits
@@ -160,13 +161,6 @@ def _cgroup_dirs(container_id: str, pid: int | None) -> dict[str, Path]:
     return out
 
 
-def _read_int(path: Path) -> int | None:
-    try:
-        return int(path.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 class DockerWorkerProcess(WorkerProcess):
     """A worker running in a container: exit status, kill and statistics come from the engine.
 
@@ -231,13 +225,11 @@ class DockerWorkerProcess(WorkerProcess):
     def read_stats(self) -> None:
         """Record the container's peak memory (bytes) and CPU time (s) from its cgroups,
         while they exist (until the container stops)."""
-        mem, cpu = self.cgroups.get("memory"), self.cgroups.get("cpuacct")
-        peak = _read_int(mem / "memory.max_usage_in_bytes") if mem else None
-        ns = _read_int(cpu / "cpuacct.usage") if cpu else None
+        peak, seconds = cgroups.peak_memory(self.cgroups), cgroups.cpu_time(self.cgroups)
         if peak is not None:
             self.sandbox_peak_memory = peak
-        if ns is not None:
-            self.sandbox_cpu = ns / 1e9
+        if seconds is not None:
+            self.sandbox_cpu = seconds
 
 
 class DockerBackend(Backend):
