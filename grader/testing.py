@@ -213,17 +213,14 @@ def compare_to_reference(student_fn: Callable, reference_fn: Callable, inputs: I
 
 
 def _copy(x: Any) -> Any:
-    return x.copy() if isinstance(x, np.ndarray) else x
-
-
-def _plain_copy(x: Any) -> Any:
-    """A copy of arrays, dicts, lists and tuples (recursively); anything else as it is."""
+    """A copy of arrays, dicts, lists and tuples (recursively), for the reference to use
+    without touching the student's arguments; anything else as it is."""
     if isinstance(x, np.ndarray):
         return x.copy()
     if isinstance(x, dict):
-        return {k: _plain_copy(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return type(x)(_plain_copy(v) for v in x)
+        return {k: _copy(v) for k, v in x.items()}
+    if type(x) in (list, tuple):  # not a namedtuple or other subclass: those stay as they are
+        return type(x)(_copy(v) for v in x)
     return x
 
 
@@ -266,7 +263,7 @@ def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | No
     fname = name or (student_fn._label if isinstance(student_fn, RemoteObject) else "the function")
     expected = None
     if reference_fn is not None:
-        expected = reference_fn(*[_plain_copy(a) for a in args], **{k: _plain_copy(v) for k, v in kwargs.items()})
+        expected = reference_fn(*[_copy(a) for a in args], **{k: _copy(v) for k, v in kwargs.items()})
     record = call_with_args(student_fn, *args, **kwargs)
     pairs = [(f"argument {i + 1}", a, b) for i, (a, b) in enumerate(zip(args, record.args))]
     pairs += [(f"argument {k!r}", kwargs[k], record.kwargs.get(k)) for k in kwargs]
