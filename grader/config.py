@@ -8,6 +8,9 @@ Example::
     reference = "hw1.py"              # reference solution, relative to reference/<name>/
     points = 100                      # optional: what the tests must add up to
     seed = 1234                       # seeds the `rng` fixture
+    fresh_runs = false                # true: tests may ask for fresh runs (grader.testing.fresh_run)
+                                      # cheaply: the worker forks one child per run from a clean parent
+    preload = []                      # modules that clean parent imports first, e.g. ["torch"]
 
     [limits]
     load_timeout = 60        # seconds to run the whole notebook or module
@@ -112,6 +115,8 @@ class AssignmentConfig:
     seed: int = 0
     limits: Limits = field(default_factory=Limits)
     course: Course | None = None
+    fresh_runs: bool = False
+    preload: tuple[str, ...] = ()
 
     @property
     def assignment_dir(self) -> Path:
@@ -155,7 +160,7 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CourseError(f"{path}: invalid TOML: {exc}") from None
-    allowed = {"title", "files", "data", "reference", "points", "seed", "limits"}
+    allowed = {"title", "files", "data", "reference", "points", "seed", "limits", "fresh_runs", "preload"}
     unknown = set(raw) - allowed
     if unknown:
         raise CourseError(f"{path}: unknown settings: {', '.join(sorted(unknown))}")
@@ -173,6 +178,13 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
         reference = raw.get("reference")
         if reference is not None and (not isinstance(reference, str) or not reference):
             raise ValueError(f"reference must be a file name, got {reference!r}")
+        fresh_runs = raw.get("fresh_runs", False)
+        if not isinstance(fresh_runs, bool):
+            raise ValueError(f"fresh_runs must be true or false, got {fresh_runs!r}")
+        preload = raw.get("preload", [])
+        if not isinstance(preload, list) or not all(
+                isinstance(m, str) and all(part.isidentifier() for part in m.split(".")) for m in preload):
+            raise ValueError(f"preload must be a list of module names, got {preload!r}")
         cfg = AssignmentConfig(
             name=name,
             title=str(raw.get("title", name)),
@@ -183,6 +195,8 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
             seed=int(raw.get("seed", 0)),
             limits=limits,
             course=course,
+            fresh_runs=fresh_runs,
+            preload=tuple(preload),
         )
     except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: int(inf)
         raise CourseError(f"{path}: {exc}") from None

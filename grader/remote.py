@@ -15,6 +15,7 @@ test, not an error in the test).
 from __future__ import annotations
 
 import os
+import secrets
 import select
 import time
 from dataclasses import dataclass
@@ -163,7 +164,8 @@ class Channel:
     def _to_handle(self, value: Any) -> dict:
         if isinstance(value, RemoteObject):
             if value._generation != self.generation:
-                raise WorkerCrashed(f"{value!r} belonged to a worker that is gone (it was restarted)")
+                raise WorkerCrashed(f"{value!r} belonged to a worker or run that is gone (the worker was "
+                                    "restarted, or the run ended)")
             return {"$h": value._id}
         if callable(value):
             return {"$k": self.session.register_callback(value)}
@@ -186,6 +188,14 @@ class RemoteSession:
             None to skip loading (a bare worker, used in tests).
         limits: time limits (seconds) and the restart budget.
         what: how to name the submission in messages.
+        fork: give every run a fresh interpreter state cheaply: the worker
+            imports ``preload`` and becomes a zygote that never runs student code;
+            each run (see :meth:`new_run`) is a child forked from it that loads
+            the submission afresh. Without it, a new run is a new worker.
+        preload: modules the zygote imports (e.g. ``("torch",)``).
+        isolated: the backend is a real sandbox (its own PID and IPC namespaces and
+            scratch folders), so the zygote may kill leftover processes and empty
+            ``/tmp`` between runs; False for the unisolated subprocess backend.
 
     Attributes:
         events: timeouts and crashes so far, in order.
@@ -200,11 +210,19 @@ class RemoteSession:
     max_message_bytes = wire.MAX_MESSAGE_BYTES
 
     def __init__(self, start_worker: Callable[[], WorkerProcess], load_request: dict | None,
-                 limits: Limits, what: str = "the submission") -> None:
+                 limits: Limits, what: str = "the submission", *, fork: bool = False,
+                 preload: tuple[str, ...] | list[str] = (), isolated: bool = True) -> None:
         self.start_worker = start_worker
         self.load_request = load_request
         self.limits = limits
         self.what = what
+        # fork: the worker is a clean zygote that forks one child per run (see grader.worker.zygote);
+        # preload: modules it imports first; isolated: the sandbox lets it clean up after a run
+        self.fork = fork and load_request is not None
+        self.preload = tuple(preload)
+        self.isolated = isolated
+        self._child_active = False
+        self._fresh_start = False
         self.deadline = time.monotonic() + limits.total_timeout
         self.events: list[Event] = []
         self.load_report: dict | None = None
@@ -257,7 +275,14 @@ class RemoteSession:
             hello = self._exchange(None, min(HELLO_TIMEOUT, max(self.remaining(), 0.1)), "starting the worker")
             if not isinstance(hello, dict) or "hello" not in hello:
                 raise self._violation("the worker did not greet")
-            if self.load_request is not None:
+            if self.fork:
+                timeout = min(self.limits.load_timeout, max(self.remaining(), 0.1))
+                self.request({"op": "zygote", "preload": list(self.preload), "isolated": self.isolated},
+                             timeout=timeout, what="preparing the worker", _starting=True)
+                report = self._spawn()
+                if first:
+                    self.load_report = report
+            elif self.load_request is not None:
                 timeout = min(self.limits.load_timeout, self.remaining())
                 report = self.request(self.load_request, timeout=timeout, what=f"loading {self.what}",
                                       _starting=True)
@@ -281,12 +306,90 @@ class RemoteSession:
         if self.dead_reason:
             raise self._dead_error()
         if self.channel is None:
-            if self.generation > 0:
+            if self.generation > 0 and not self._fresh_start:
                 if self.restarts_left <= 0:
                     self.dead_reason = f"{self.what}'s worker failed too often (no restarts left)"
                     raise self._dead_error()
                 self.restarts_left -= 1
+            self._fresh_start = False
             self.start()
+        elif self.fork and not self._child_active:
+            self._spawn()
+
+    # -- runs -------------------------------------------------------------------
+    def new_run(self) -> None:
+        """Give the next requests a fresh copy of the submission: newly loaded, in a
+        process that shares nothing with any earlier run (no memory, files, processes,
+        IPC objects). Objects of the previous run become unusable.
+
+        With ``fork``, the zygote ends the current child, cleans up and forks a new
+        one (milliseconds plus the submission's own load time); otherwise the worker
+        is replaced by a new one (a full start, imports included).
+
+        Raises:
+            CallTimeout, WorkerCrashed: if the fresh copy cannot be started or loaded.
+        """
+        if self.dead_reason:
+            raise self._dead_error()
+        if self.fork and self.channel is not None:
+            self.end_run()
+            self._spawn()
+            return
+        self._stop_worker()
+        self._fresh_start = True
+        self.ensure()
+
+    def end_run(self) -> None:
+        """End the current run: its process is killed and everything it left is
+        removed before any further request (which loads the submission afresh).
+        A worker that cannot be reached any more is simply gone; never raises."""
+        if self.channel is None:
+            return
+        if not self.fork:
+            self._stop_worker()
+            self._fresh_start = True
+            return
+        if not self._child_active:
+            return
+        self._child_active = False
+        self._next_generation()
+        try:
+            self._control({"op": "end"}, "ended", min(10.0, max(self.remaining(), 0.1)), "ending the run")
+        except RemoteError:
+            pass
+
+    def _next_generation(self) -> None:
+        self.generation += 1
+        if self.channel is not None:
+            self.channel.generation = self.generation
+        self._root_cache.clear()
+        self._release.clear()
+
+    def _control(self, message: dict, key: str, timeout: float, what: str) -> dict:
+        """A request to the zygote itself; its answer must echo the request's one-time
+        nonce under ``key``, which the run's child never sees and so cannot forge."""
+        nonce = secrets.token_hex(16)
+        reply = self._exchange({**message, "nonce": nonce}, timeout, what)
+        if not isinstance(reply, dict) or reply.get(key) != nonce:
+            raise self._violation(f"an answer out of turn while {what} (the run's process wrote more than "
+                                  "its replies)")
+        refused = reply.get("refused")
+        if refused:
+            self._fail("crashed", f"the worker could not clean up after a run ({_text(refused, 300)}): "
+                                  "it was replaced")
+            raise WorkerCrashed(self.events[-1].message)
+        return reply
+
+    def _spawn(self) -> Any:
+        """Fork a fresh child from the zygote and load the submission in it; returns its load report."""
+        assert self.load_request is not None
+        self._next_generation()
+        timeout = min(self.limits.load_timeout, max(self.remaining(), 0.1))
+        what = f"loading {self.what}"
+        self._control({**self.load_request, "op": "spawn"}, "spawned", timeout, what)
+        report = self._result(self._exchange(None, timeout, what), what)
+        self._child_active = True
+        return report
 
     def check_culprit(self, culprit: str | None) -> None:
         """Refuse to run ``culprit`` (a function's name) again once it has failed
@@ -315,6 +418,7 @@ class RemoteSession:
             self.peak_memory_bytes = max(self.peak_memory_bytes, proc.sandbox_peak_memory or 0)
             self._worker_cpu = 0.0
             self.channel = None
+            self._child_active = False
 
     def close(self) -> None:
         """Kill the worker and collect its statistics. (Killing is faster than a
@@ -403,6 +507,15 @@ class RemoteSession:
             if culprit and self.events:
                 self.failures.setdefault(culprit, []).append(self.events[-1])
             raise
+        return self._result(reply, what)
+
+    def _result(self, reply: Any, what: str) -> Any:
+        """The value of a reply, after recording its statistics.
+
+        Raises:
+            StudentError: the reply is the student's exception.
+            ProtocolViolation: it is not a reply.
+        """
         if not isinstance(reply, dict) or not ({"ok", "error"} & set(reply)):
             raise self._violation("a reply without a result")
         stats = reply.get("stats")
@@ -474,7 +587,8 @@ class RemoteObject:
                 if isinstance(fresh, RemoteObject):
                     message = {**message, "obj": fresh}
                     return self._session.request(message, what=what, culprit=culprit)
-            raise WorkerCrashed(f"{self!r} belonged to a worker that is gone (it was restarted)")
+            raise WorkerCrashed(f"{self!r} belonged to a worker or run that is gone (the worker was restarted, "
+                                "or the run ended)")
         return self._session.request(message, what=what, culprit=culprit)
 
     def _name(self) -> str:

@@ -9,14 +9,15 @@ index and both values. See ``docs/writing-tests.md``.
 from __future__ import annotations
 
 
-from typing import Any, Callable, Iterable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
-from .remote import RemoteObject, StudentError, call_with_args
+from .remote import RemoteError, RemoteObject, StudentError, SubmissionProxy, _session_of, call_with_args
 
 __all__ = ["assert_close", "assert_equal", "assert_inputs_unchanged", "assert_raises", "compare_to_reference",
-           "random_array", "as_numeric"]
+           "fresh_run", "random_array", "as_numeric"]
 
 
 def _describe(value: Any) -> str:
@@ -313,3 +314,39 @@ def assert_raises(exc_types: str | tuple[str, ...], student_fn: RemoteObject, *a
         raise AssertionError(f"{fname} should raise {' or '.join(wanted)}, "
                              f"but raised {exc.exc_type}: {exc.exc_message}") from None
     raise AssertionError(f"{fname} should raise {' or '.join(wanted)}, but it returned normally")
+
+
+@contextmanager
+def fresh_run(submission: SubmissionProxy) -> Iterator[SubmissionProxy]:
+    """Run the block against a fresh copy of the submission, discarded afterwards.
+
+    Inside the block, ``submission`` is the student's code loaded anew in a
+    process that shares nothing with any earlier run: no module state, no file
+    in its home, ``/tmp`` or ``/dev/shm``, no leftover process, no IPC object.
+    So a submission cannot remember one training run's data in the next (a
+    fold's held-out labels, say). After the block that process is killed and
+    cleaned away, and objects obtained inside it can no longer be used.
+
+    With ``fresh_runs = true`` in ``assignment.toml`` (and ``preload = ["torch"]``)
+    a run is a child forked from a clean, pre-imported worker: it costs the
+    submission's own load time plus a few milliseconds. Without it, a run is a
+    whole new worker (imports included).
+
+    Example::
+
+        for k, (train, test) in enumerate(folds):
+            with fresh_run(submission):
+                model = submission.train_model(submission.build_model(), X[train], y[train])
+
+    Raises:
+        CallTimeout, WorkerCrashed: the fresh copy could not be started or loaded.
+    """
+    session = _session_of(submission)
+    session.new_run()
+    try:
+        yield submission
+    finally:
+        try:
+            session.end_run()
+        except RemoteError:
+            pass

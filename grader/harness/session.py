@@ -255,7 +255,8 @@ class GradingSession:
                 return waiting.pop() if waiting else self.backend.start(spec)
 
             session = RemoteSession(start_worker, sub.load_request(limits.cell_timeout),
-                                    limits, what=sub.main_name or sub.student)
+                                    limits, what=sub.main_name or sub.student, fork=self.config.fresh_runs,
+                                    preload=self.config.preload, isolated=self.backend.isolated)
             try:
                 try:
                     session.ensure()

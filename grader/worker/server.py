@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from . import loader, wire
+from . import loader, wire, zygote
 
 MAX_REPR = 2000
 
@@ -91,14 +91,24 @@ class Worker:
 
     def serve(self) -> None:
         self.send({"hello": {"pid": os.getpid(), "python": sys.version.split()[0], "numpy": np.__version__}})
+        self.serve_requests()
+
+    def serve_requests(self, first: Any = None) -> None:
+        """Answer requests until the channel closes (``first``: one already received)."""
         while True:
-            try:
-                request = self.receive()
-            except EOFError:
-                return
+            if first is not None:
+                request, first = first, None
+            else:
+                try:
+                    request = self.receive()
+                except EOFError:
+                    return
             if isinstance(request, dict):
                 for hid in request.pop("rel", ()):
                     self.objects.pop(hid, None)
+                if request.get("op") == "zygote" and self.root is None:
+                    self._become_zygote(request)
+                    return
             try:
                 reply = {"ok": self.dispatch(request)}
             except _Stop:
@@ -108,6 +118,14 @@ class Worker:
             reply["stats"] = _stats()
             _flush_output()
             self.send(reply)
+
+    def _become_zygote(self, request: dict) -> None:
+        """Serve as the clean parent of one child per run (see :mod:`.zygote`); never runs student code."""
+        z = zygote.Zygote(self.fd_in, self.fd_out, isolated=bool(request.get("isolated")))
+        preload = request.get("preload") or []
+        info = z.prepare([str(p) for p in preload] if isinstance(preload, list) else [])
+        self.send({"ok": info, "stats": _stats()})
+        z.serve(_serve_child)
 
     # ----------------------------------------------------------------- operations
     def dispatch(self, req: dict) -> Any:
@@ -155,7 +173,7 @@ class Worker:
             for hid in req["ids"]:
                 self.objects.pop(hid, None)
             return None
-        if op == "load":
+        if op in ("load", "spawn"):  # spawn: the first request of a zygote's child
             return self._load(req)
         if op == "seed":
             return _seed(int(req["seed"]))
@@ -176,6 +194,12 @@ class Worker:
         self.root = module
         _apply_threads()
         return {"cells": cells, "seconds": time.perf_counter() - start}
+
+
+def _serve_child(fd: int, request: dict) -> None:
+    """A zygote's child: load the submission afresh (the spawn request) and serve the run."""
+    os.set_inheritable(fd, False)
+    Worker(fd, fd).serve_requests(first=request)
 
 
 class _Iterator:

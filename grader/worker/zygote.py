@@ -1,0 +1,447 @@
+"""Fresh interpreter state per run: the worker as a zygote that forks one child per run.
+
+A competition lab trains the submission many times (a public run, every
+cross-validation fold, every permutation run). Nothing the submission learns
+or remembers in one run may reach the next: not a module-level dict, not a
+file, not a daemon, not a shared-memory segment. Starting a new sandbox per
+run would cost a ``torch`` import each time (1.5-3 s), so instead:
+
+1. The worker starts clean, imports the heavy modules the assignment names
+   (``preload``: numpy, torch), makes itself undumpable (so that no process of
+   the sandbox can read or write its memory), and becomes the *zygote*. It
+   never runs student code.
+2. ``spawn`` forks a child from the zygote. The child closes the zygote's
+   channel to the trusted side, loads the submission (copying its files
+   afresh) and serves requests over a socket pair that the zygote relays.
+3. ``end`` (or the next ``spawn``) kills the child, then the zygote removes
+   everything a run could leave for the next one (see :meth:`Zygote.clean`)
+   before it forks again.
+
+The zygote relays whole frames from the trusted side to the child and bytes
+from the child back, so a child can never read a control request; the zygote
+answers ``spawn`` and ``end`` with the trusted side's one-time ``nonce``, which
+no child ever sees, so a child cannot fake the end of its run and stay alive.
+
+Student code can only reach the zygote by signals (it may kill it: the
+trusted side then sees the worker die, as with any crash).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import importlib
+import json
+import os
+import platform
+import resource
+import select
+import shutil
+import signal
+import socket
+import stat
+import sys
+import time
+from typing import Any
+
+from . import wire
+
+#: Writable places a run could use to leave something for the next one (when isolated).
+SCRATCH_DIRS = ("/tmp", "/dev/shm")
+_SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}
+_KEYCTL_CLEAR = 7
+_KEYRINGS = (-3, -4, -5)  # session, user, user-session keyrings
+_PR_SET_DUMPABLE = 4
+
+
+def _libc() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+def _op_of(payload: bytearray) -> Any:
+    """The ``op`` of a request frame (None if it has none), read from its JSON header only."""
+    if len(payload) < 4:
+        return None
+    hlen = int.from_bytes(payload[:4], "big")
+    try:
+        header = json.loads(bytes(payload[4:4 + hlen]))
+    except ValueError:
+        return None
+    m = header.get("m") if isinstance(header, dict) else None
+    pairs = m.get("$d") if isinstance(m, dict) else None
+    if not isinstance(pairs, list):
+        return None
+    for pair in pairs:
+        if isinstance(pair, list) and len(pair) == 2 and pair[0] == "op":
+            return pair[1]
+    return None
+
+
+class Zygote:
+    """The clean parent of every run's child (see the module docstring).
+
+    Args:
+        fd_in, fd_out: the channel to the trusted side.
+        isolated: the sandbox gives the worker its own PID and IPC namespaces and
+            private scratch folders, so the zygote may kill every other process of
+            its uid and empty ``/tmp`` and ``/dev/shm``. False for the unisolated
+            subprocess backend, where that would reach the user's own processes
+            and files: only the child's process group and home are cleaned there.
+    """
+
+    def __init__(self, fd_in: int, fd_out: int, isolated: bool) -> None:
+        self.fd_in = fd_in
+        self.fd_out = fd_out
+        self.isolated = isolated
+        self.home = os.getcwd()
+        self.child: int | None = None
+        self.sock: int | None = None
+        self.limits = {r: resource.getrlimit(r) for r in _rlimit_names()}
+        self.libc = _libc()
+        self.snapshot: list[tuple[str, bytes | None, int]] = []
+
+    # ------------------------------------------------------------------ set-up
+    def prepare(self, preload: list[str]) -> dict:
+        """Import ``preload``, seal the zygote's memory, and bar POSIX message queues.
+
+        Returns:
+            ``{"zygote": pid, "preloaded": [...]}`` for the trusted side.
+        """
+        loaded = []
+        for name in preload:
+            try:
+                importlib.import_module(str(name))
+                loaded.append(str(name))
+            except Exception as exc:  # a missing optional module: the child imports it itself
+                print(f"grader: could not preload {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if self.libc is not None:
+            self.libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no ptrace, no /proc/PID/mem by the same uid
+        if hasattr(resource, "RLIMIT_MSGQUEUE"):  # POSIX queues live on in the IPC namespace
+            try:
+                resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
+            except (ValueError, OSError):
+                pass
+        self.limits = {r: resource.getrlimit(r) for r in _rlimit_names()}
+        self.snapshot = _snapshot(self.home)
+        return {"zygote": os.getpid(), "preloaded": loaded}
+
+    # ------------------------------------------------------------------ the loop
+    def serve(self, spawn_child) -> None:
+        """Relay between the trusted side and the current child until the channel closes.
+
+        Args:
+            spawn_child: called in a new child with (socket fd, spawn request);
+                it serves that run and never returns.
+        """
+        while True:
+            fds = [self.fd_in] + ([self.sock] if self.sock is not None else [])
+            ready, _, _ = select.select(fds, [], [])
+            if self.sock is not None and self.sock in ready:
+                if not self._pump_child():
+                    self._child_gone()  # never returns
+            if self.fd_in in ready:
+                try:
+                    payload = wire.read_frame(self.fd_in)
+                except EOFError:
+                    self._kill_child()
+                    return
+                op = _op_of(payload)
+                if op == "spawn":
+                    self._spawn(payload, spawn_child)
+                elif op == "end":
+                    self._end(payload)
+                elif self.sock is not None:
+                    wire.write_frame(self.sock, [len(payload).to_bytes(wire.PREFIX_SIZE, "big"), payload])
+                else:
+                    self._reply({"error": {"type": "NoRun", "message": "no run is active: send spawn first",
+                                           "traceback": "", "where": ""}})
+
+    def _reply(self, message: dict) -> None:
+        wire.write_frame(self.fd_out, wire.encode_message(message))
+
+    def _nonce(self, payload: bytearray) -> Any:
+        request = wire.decode_payload(payload, lambda *a: None)
+        return request.get("nonce") if isinstance(request, dict) else None
+
+    def _spawn(self, payload: bytearray, spawn_child) -> None:
+        nonce = self._nonce(payload)
+        self._kill_child()
+        problem = self.clean()
+        if problem:
+            self._reply({"spawned": nonce, "refused": problem})
+            return
+        self._reply({"spawned": nonce})
+        parent_sock, child_sock = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the child: nothing of the zygote's channel stays open in it
+            try:
+                parent_sock.close()
+                os.close(self.fd_in)
+                os.close(self.fd_out)
+                if not self.isolated:
+                    os.setpgid(0, 0)
+                fd = child_sock.detach()
+                request = wire.decode_payload(payload, lambda *a: None)
+                spawn_child(fd, request)
+            finally:
+                os._exit(0)
+        child_sock.close()
+        self.child = pid
+        self.sock = parent_sock.detach()
+
+    def _end(self, payload: bytearray) -> None:
+        nonce = self._nonce(payload)
+        self._kill_child()
+        problem = self.clean()
+        self._reply({"ended": nonce, **({"refused": problem} if problem else {})})
+
+    def _pump_child(self) -> bool:
+        """Copy what the child wrote to the trusted side; False once the child's end is closed."""
+        try:
+            data = os.read(self.sock, 1 << 20)
+        except OSError:
+            data = b""
+        if not data:
+            return False
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd_out, view)
+            view = view[n:]
+        return True
+
+    def _child_gone(self) -> None:
+        """The child closed its channel in mid-run (it exited or was killed): the
+        zygote leaves with the child's status, so that the trusted side sees the crash
+        of the code it was running."""
+        pid, self.child = self.child, None
+        os.close(self.sock)
+        self.sock = None
+        status = 0
+        if pid is not None:
+            for _ in range(200):
+                done, st = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    status = st
+                    break
+                time.sleep(0.01)
+            else:
+                os.kill(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status) if status else 0
+        if code < 0:
+            signal.signal(-code, signal.SIG_DFL)
+            os.kill(os.getpid(), -code)
+        os._exit(code if code > 0 else 70)
+
+    def _kill_child(self) -> None:
+        if self.child is None:
+            return
+        pid, self.child = self.child, None
+        try:
+            if self.isolated:
+                os.kill(pid, signal.SIGKILL)
+                _kill_others()  # its own children may hold its end of the socket open
+            else:
+                os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        # forward what the child wrote before it died (a well-behaved child wrote nothing more)
+        deadline = time.monotonic() + 1.0
+        while self.sock is not None and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.sock], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready or not self._pump_child():
+                break
+        if self.sock is not None:
+            os.close(self.sock)
+            self.sock = None
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+
+    # ------------------------------------------------------------------ hygiene
+    def clean(self) -> str | None:
+        """Remove everything a run could leave for the next one.
+
+        * every other process of the sandbox's uid (daemons, ``setsid``
+          grandchildren): killed, when isolated;
+        * the home (the worker's working folder) and, when isolated, ``/tmp``
+          and ``/dev/shm``: emptied (the next child copies the submission again);
+        * System V shared memory, message queues and semaphores of the uid: removed;
+        * the session and user keyrings: cleared;
+        * the zygote's own rlimits (a same-uid process may change them with
+          ``prlimit``): restored.
+
+        Returns:
+            None when clean, else why the zygote cannot vouch for a fresh state
+            (the trusted side then starts a new sandbox).
+        """
+        if self.isolated:
+            _kill_others()
+        _reap()
+        problems = []
+        for folder in (self.home, *(SCRATCH_DIRS if self.isolated else ())):
+            if os.path.isdir(folder) and not _empty_folder(folder):
+                problems.append(f"could not empty {folder}")
+        if not problems and not _restore(self.home, self.snapshot):
+            problems.append(f"could not restore the submission's files in {self.home}")
+        if self.isolated:  # unisolated, these would be the user's own
+            _remove_sysv_ipc()
+            self._clear_keyrings()
+        for which, (soft, hard) in self.limits.items():
+            try:
+                if resource.getrlimit(which) != (soft, hard):
+                    resource.setrlimit(which, (soft, hard))
+            except (ValueError, OSError):
+                problems.append(f"could not restore rlimit {which}")
+        return "; ".join(problems) or None
+
+    def _clear_keyrings(self) -> None:
+        number = _SYS_KEYCTL.get(platform.machine())
+        if self.libc is None or number is None:
+            return
+        for ring in _KEYRINGS:
+            self.libc.syscall(number, _KEYCTL_CLEAR, ring)
+
+
+def _rlimit_names() -> list[int]:
+    names = ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE",
+             "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO",
+             "RLIMIT_SIGPENDING", "RLIMIT_LOCKS", "RLIMIT_RSS", "RLIMIT_RTTIME")
+    return [getattr(resource, n) for n in names if hasattr(resource, n)]
+
+
+def _kill_others() -> None:
+    """SIGKILL every process this uid may signal in the sandbox's PID namespace, but
+    ourselves (``kill(-1)`` skips the caller and the namespace's init), until none is left."""
+    me = os.getpid()
+    uid = os.getuid()
+    for _ in range(50):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _reap()
+        alive = False
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) not in (me, 1):
+                try:
+                    st = os.stat(f"/proc/{entry}")
+                    with open(f"/proc/{entry}/stat", "rb") as f:
+                        state = f.read().rsplit(b")", 1)[-1].split()[0]
+                except OSError:
+                    continue
+                if st.st_uid == uid and state != b"Z":
+                    alive = True
+        if not alive:
+            return
+        time.sleep(0.002)
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _empty_folder(folder: str) -> bool:
+    """Remove everything inside ``folder`` (not the folder itself), whatever modes or
+    depth the run left; True if it is empty afterwards."""
+    try:
+        os.chmod(folder, stat.S_IRWXU | (os.stat(folder).st_mode & 0o7077))
+    except OSError:
+        pass
+    stack = [folder]
+    order = []
+    while stack:  # iterative: a run may leave a tree deeper than the recursion limit
+        current = stack.pop()
+        order.append(current)
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    os.chmod(entry.path, stat.S_IRWXU)
+                    stack.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+    for path in reversed(order[1:]):
+        try:
+            os.rmdir(path)
+        except OSError:
+            shutil.rmtree(path, ignore_errors=True)
+    try:
+        return not os.listdir(folder)
+    except OSError:
+        return False
+
+
+def _snapshot(home: str) -> list[tuple[str, bytes | None, int]]:
+    """The home's files before any student code ran: (relative path, content or None for a
+    folder, mode). Empty where the sandbox keeps the submission elsewhere (each child copies
+    it from there); the submission's own files where the home is the submission's folder."""
+    out: list[tuple[str, bytes | None, int]] = []
+    for root, dirs, files in os.walk(home):
+        dirs.sort()
+        for d in dirs:
+            path = os.path.join(root, d)
+            out.append((os.path.relpath(path, home), None, os.lstat(path).st_mode & 0o777))
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            st = os.lstat(path)
+            if stat.S_ISREG(st.st_mode):
+                with open(path, "rb") as f:
+                    out.append((os.path.relpath(path, home), f.read(), st.st_mode & 0o777))
+    return out
+
+
+def _restore(home: str, snapshot: list[tuple[str, bytes | None, int]]) -> bool:
+    try:
+        for rel, content, mode in snapshot:
+            path = os.path.join(home, rel)
+            if content is None:
+                os.makedirs(path, exist_ok=True)
+            else:
+                with open(path, "wb") as f:
+                    f.write(content)
+            os.chmod(path, mode)
+    except OSError:
+        return False
+    return True
+
+
+def _remove_sysv_ipc() -> None:
+    """Remove the System V IPC objects of this uid (they outlive the processes that made them)."""
+    libc = _libc()
+    if libc is None:
+        return
+    uid = os.getuid()
+    for kind, remove in (("shm", lambda i: libc.shmctl(i, 0, None)), ("msg", lambda i: libc.msgctl(i, 0, None)),
+                         ("sem", lambda i: libc.semctl(i, 0, 0))):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                header = f.readline().split()
+                rows = [line.split() for line in f]
+        except OSError:
+            continue
+        try:
+            id_col, uid_col = header.index({"shm": "shmid", "msg": "msqid", "sem": "semid"}[kind]), header.index("uid")
+        except ValueError:
+            continue
+        for row in rows:
+            try:
+                if int(row[uid_col]) == uid:
+                    remove(int(row[id_col]))
+            except (IndexError, ValueError):
+                continue
