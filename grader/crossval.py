@@ -31,7 +31,9 @@ __all__ = [
     "accuracy",
     "label_permutation",
     "load_iris_csv",
+    "random_recoding",
     "repeated_stratified_kfold",
+    "simulate_flowers",
 ]
 
 #: Header of the vendored ``iris.csv``: four features in centimetres, then the species code.
@@ -199,3 +201,74 @@ def label_permutation(y: np.ndarray, seed: int) -> np.ndarray:
     """
     y = _check_labels(y)
     return np.random.default_rng(seed).permutation(y)
+
+
+def random_recoding(seed: int, n_classes: int = 3) -> np.ndarray:
+    """A random relabelling of the classes, never the identity: class ``c`` becomes ``code[c]``.
+
+    A hidden test recodes the labels of every training run (training and
+    held-out alike), so a network must learn which code means which species from
+    the labels it is given. A cyclic shift would be guessable from one flower;
+    a random permutation must be learnt (or inferred from the training labels,
+    which is learning too).
+
+    Args:
+        seed: the same seed always gives the same code.
+        n_classes: at least 2.
+
+    Returns:
+        int64 array of shape (n_classes,), a permutation of ``range(n_classes)``
+        other than the identity. Apply it as ``code[y]``.
+    """
+    rng = np.random.default_rng(seed)
+    identity = np.arange(n_classes)
+    while True:
+        code = rng.permutation(n_classes).astype(np.int64)
+        if not np.array_equal(code, identity):
+            return code
+
+
+def simulate_flowers(X: np.ndarray, y: np.ndarray, n_per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """New flowers drawn from the species' distributions as measured on ``(X, y)``.
+
+    For each class ``c``, ``n_per_class`` flowers are drawn from the normal
+    distribution with the mean and the covariance (``np.cov``, unbiased) of the
+    rows of ``X`` labelled ``c``, and labelled ``c``.
+
+    Why: the 150 Iris flowers are public, so any evaluation on them can be looked
+    up. Flowers simulated from a run's *training* flowers are in no table, and
+    the distribution they come from is a function of the training data alone:
+    a copy of the public data set (which also holds the held-out flowers) tells
+    a submission nothing about them that its training data does not. Measured
+    on the 10 folds of the lab (300 flowers per fold): the reference MLP scores
+    0.975; nearest neighbour on the training flowers 0.963 and on all 150 public
+    flowers 0.962; a Gaussian classifier fitted on the training flowers 0.983
+    and on all 150 flowers 0.980; the reference trained on all 150 flowers 0.976.
+
+    Args:
+        X: float array of shape (n, d), the training features.
+        y: int array of shape (n,), their classes in ``range(k)``; every class
+            needs more than ``d`` rows (a full-rank covariance).
+        n_per_class: flowers drawn per class.
+        seed: the same seed always gives the same flowers.
+
+    Returns:
+        ``(Z, labels)``: ``Z`` float32 of shape (k * n_per_class, d), class by
+        class; ``labels`` int64 of shape (k * n_per_class,).
+
+    Raises:
+        ValueError: on invalid labels, or a class with too few rows.
+    """
+    y = _check_labels(y)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] != y.shape[0]:
+        raise ValueError(f"X must have shape (n, d) with n = {y.shape[0]}, got {X.shape}")
+    rng = np.random.default_rng(seed)
+    features, labels = [], []
+    for c in np.unique(y):
+        rows = X[y == c]
+        if rows.shape[0] <= X.shape[1]:
+            raise ValueError(f"class {c} has {rows.shape[0]} rows: more than {X.shape[1]} are needed")
+        features.append(rng.multivariate_normal(rows.mean(axis=0), np.cov(rows, rowvar=False), size=n_per_class))
+        labels.append(np.full(n_per_class, c, dtype=np.int64))
+    return np.concatenate(features).astype(np.float32), np.concatenate(labels)

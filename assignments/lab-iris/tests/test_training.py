@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 import torch
 
+from grader.competition import check_network
 from grader.crossval import accuracy, load_iris_csv, repeated_stratified_kfold
 from grader.remote import RemoteObject, seed, type_name
+from grader.testing import fresh_run
 
 pytestmark = pytest.mark.question("accuracy")
 
@@ -32,16 +34,17 @@ TRAIN_TIMEOUT_S = 30
 def test_quick_train_and_evaluate(submission):
     X, y = load_iris_csv(DATA)
     train, test = repeated_stratified_kfold(y, n_splits=5, n_repeats=1, seed=SPLIT_SEED)[0]
-    seed(submission, WORKER_SEED)
-    model = submission.build_model()
-    start = time.perf_counter()
-    model = submission.train_model(model, torch.from_numpy(X[train]), torch.from_numpy(y[train]))
-    seconds = time.perf_counter() - start
-    assert isinstance(model, RemoteObject), (
-        f"train_model must return the trained network (a torch.nn.Module), got {type_name(model)}"
-    )
-    model.eval()
-    acc = accuracy(model(torch.from_numpy(X[test])), y[test])
+    with fresh_run(submission):  # as in grading: every training starts from a freshly loaded copy
+        seed(submission, WORKER_SEED)
+        model = submission.build_model()
+        start = time.perf_counter()
+        model = submission.train_model(model, torch.from_numpy(X[train]), torch.from_numpy(y[train]))
+        seconds = time.perf_counter() - start
+        assert isinstance(model, RemoteObject), (
+            f"train_model must return the trained network (a torch.nn.Module), got {type_name(model)}"
+        )
+        model.eval()
+        acc = accuracy(check_network(model, X).logits(X[test]), y[test])
     assert acc >= MIN_ACCURACY, (
         f"held-out accuracy {acc:.3f} on 30 flowers is below {MIN_ACCURACY} "
         f"(training took {seconds:.1f} s)"

@@ -1,35 +1,45 @@
-"""Hidden test, question "accuracy" (40 points): cross-validated held-out accuracy.
+"""Hidden test, question "accuracy" (40 points): cross-validated accuracy on simulated flowers.
 
 The grader re-trains the submission itself: repeated stratified 5-fold
-cross-validation, 2 repeats (10 trainings on 120 flowers, each scored on the
-other 30). Before each fold the worker is seeded (``grader.remote.seed``), so a
-grading run is reproducible. Only the training labels enter the sandbox; the
-worker sends back logits and the accuracy is computed here.
+cross-validation, 2 repeats (10 trainings on 120 real flowers each). Every
+training run starts from a fresh copy of the submission (``fresh_run``: newly
+loaded in a process forked from a clean parent), so nothing it remembers
+survives from one fold to the next.
 
-The species are recoded in every fold (code ``c`` becomes ``(c + shift) % 3``,
-shift 1 or 2, the same for the training and the held-out labels). A network
-that learns from the labels it is given does as well under any coding (up to
-the luck of its random initialisation); one that ignores them and answers from
-a copy of the public data set scores 0.
+* **Recoded labels.** In every fold the species get a random code (a
+  permutation other than the identity, the same for training and scoring): a
+  network must learn from the labels it is given which code means which species.
+* **Flowers no table holds.** The 150 flowers are public, so any score on them
+  can be looked up. Each fold is scored on 300 new flowers (100 per species)
+  drawn from the normal distribution of each species' *training* flowers
+  (:func:`grader.crossval.simulate_flowers`). What they look like is a function
+  of the fold's training data alone: a copy of the public table tells a
+  submission nothing more about them. Measured over the 10 folds: the
+  reference 0.975; nearest neighbour on the training flowers 0.963, on all
+  150 public flowers 0.962; the reference trained on all 150 flowers 0.976.
+* **Verified networks.** After training, the worker describes the network
+  (layers and weights) and the grader rebuilds it from a whitelist of standard
+  layers (:mod:`grader.competition`); the logits are computed here. A network
+  that cannot be rebuilt, or whose rebuilt copy does not reproduce it, is
+  scored from the logits the worker returns and recorded as unverified: it
+  earns its points but no place on the leaderboard.
 
 Points: 40 if the mean accuracy over the 10 folds is at least 0.90. Measured
-with this test: the reference MLP 0.97, honest example networks 0.95-0.97, a
-4-64-32-3 tanh network trained only 100 plain-SGD steps 0.81, a network that
-standardises the features in train_model but not in the model (so it sees
-raw features in evaluation) 0.34, a memoriser of the public table 0.00.
+with this test (example submissions): the reference 0.975, honest networks
+0.97-0.98, a 4-64-32-3 tanh network trained only 100 plain-SGD steps 0.83, a
+network that standardises the features in train_model but not in the model
+0.38, a memoriser of the public table 0.25.
 
-Also checked (failing them fails the test): ``train_model`` returns a network
-with the same ``nn.Linear`` layers as the one it was given, and ``build_model``
-returns a new network each time, not the one trained in the previous fold
-(which has seen this fold's held-out flowers): the previous fold's network
-must give the same logits for all 150 flowers (features only) after this
-fold's training as before it.
+Also checked (failing them fails the test): ``train_model`` returns the network
+it was given, trained (same linear layers), and ``build_model`` builds a new
+network each time (a second call in the same run must not return the trained one).
 
 Metrics recorded for the leaderboard: ``accuracy_mean``, ``accuracy_std``
-(population std over the folds), ``n_params``, ``train_time_s`` (median
-seconds of one ``train_model`` call, measured here around the call), and
-``architecture_ok`` (1.0 if build_model's network follows the lab's rules, the
-ones test_architecture.py grades; the accuracy is recorded either way).
+(population std over the folds), ``n_params`` (counted on the rebuilt network),
+``train_time_s`` (median seconds of one ``train_model`` call, measured here),
+``architecture_ok`` (1.0 if the network follows the lab's rules, the ones
+test_architecture.py grades) and ``verified`` (1.0 if every fold's network was
+rebuilt and reproduced, else 0.0).
 """
 
 import time
@@ -39,14 +49,19 @@ import numpy as np
 import pytest
 import torch
 
-from grader.crossval import accuracy, load_iris_csv, repeated_stratified_kfold
-from grader.remote import RemoteObject, describe_module, seed, type_name
+from grader.competition import check_network
+from grader.crossval import accuracy, load_iris_csv, random_recoding, repeated_stratified_kfold, simulate_flowers
+from grader.remote import RemoteObject, seed, type_name
+from grader.testing import fresh_run
 
 pytestmark = pytest.mark.question("accuracy")
 
 DATA = Path(__file__).resolve().parents[3] / "assignments" / "lab-iris" / "data" / "iris.csv"
 N_SPLITS, N_REPEATS = 5, 2
 FOLD_SEED = 2024  # which flowers are held out in each fold
+RECODING_SEED = 3000  # fold k's code of the species
+SIMULATION_SEED = 4000  # fold k's simulated flowers
+N_SIMULATED = 100  # per species and fold
 WORKER_SEED = 1000  # fold k seeds the worker with WORKER_SEED + k
 MIN_ACCURACY = 0.90
 TRAIN_TIMEOUT_S = 30
@@ -61,40 +76,44 @@ TRAIN_TIMEOUT_S = 30
 )
 def test_cross_validated_accuracy(submission, record_metric):
     X, y = load_iris_csv(DATA)
-    accuracies, seconds = [], []
-    previous = None  # (network trained in the previous fold, its logits for all flowers then)
-    for k, (train, test) in enumerate(repeated_stratified_kfold(y, N_SPLITS, N_REPEATS, FOLD_SEED)):
-        code = (y + 1 + k % 2) % 3  # the fold's recoding of the species
-        seed(submission, WORKER_SEED + k)
-        model = submission.build_model()
-        before = describe_module(model)
-        if k == 0:
-            record_metric("n_params", before["n_params"])
-            record_metric("architecture_ok", 1.0 if _follows_rules(before["linear"]) else 0.0)
-        start = time.perf_counter()
-        model = submission.train_model(model, torch.from_numpy(X[train]), torch.from_numpy(code[train]))
-        seconds.append(time.perf_counter() - start)
-        assert isinstance(model, RemoteObject), (
-            f"train_model must return the trained network (a torch.nn.Module), got {type_name(model)}"
-        )
-        after = describe_module(model)
-        assert after["linear"] == before["linear"], (
-            f"train_model must return the network it was given, trained: build_model's network has "
-            f"the nn.Linear layers {before['linear']}, the returned one {after['linear']}"
-        )
-        if previous is not None:
-            assert _same(_probe(previous[0], X), previous[1]), (
-                "training this fold's network changed the network of the previous fold: build_model() "
-                "must build a new, untrained network on every call, not return (or reuse layers of) "
-                "one that has already been trained"
+    accuracies, seconds, unverified = [], [], []
+    for k, (train, _) in enumerate(repeated_stratified_kfold(y, N_SPLITS, N_REPEATS, FOLD_SEED)):
+        code = random_recoding(RECODING_SEED + k)
+        flowers, species = simulate_flowers(X[train], y[train], N_SIMULATED, SIMULATION_SEED + k)
+        with fresh_run(submission):
+            seed(submission, WORKER_SEED + k)
+            model = submission.build_model()
+            before = check_network(model, X) if k == 0 else None
+            start = time.perf_counter()
+            trained = submission.train_model(model, torch.from_numpy(X[train]), torch.from_numpy(code[y[train]]))
+            seconds.append(time.perf_counter() - start)
+            assert isinstance(trained, RemoteObject), (
+                f"train_model must return the trained network (a torch.nn.Module), got {type_name(trained)}"
             )
-        model.eval()
-        accuracies.append(accuracy(model(torch.from_numpy(X[test])), code[test]))
-        previous = (model, _probe(model, X))
+            trained.eval()
+            net = check_network(trained, X)
+            if k == 0:
+                if net.n_params is not None:
+                    record_metric("n_params", net.n_params)
+                record_metric("architecture_ok", 1.0 if _follows_rules(net.linear_layers) else 0.0)
+                assert net.linear_layers == before.linear_layers, (
+                    f"train_model must return the network it was given, trained: build_model's network has "
+                    f"the linear layers {before.linear_layers}, the returned one {net.linear_layers}"
+                )
+            if not net.verified:
+                unverified.append(f"fold {k + 1}: {net.reason}")
+            again = submission.build_model()
+            again.eval()
+            assert not _same(again(torch.from_numpy(X)), net.logits(X)), (
+                "build_model() returned the network that was just trained: it must build a new, untrained "
+                "network on every call (not return, or reuse the layers of, one built before)"
+            )
+            accuracies.append(accuracy(net.logits(flowers), code[species]))
     mean = float(np.mean(accuracies))
     record_metric("accuracy_mean", mean)
     record_metric("accuracy_std", float(np.std(accuracies)))
     record_metric("train_time_s", float(np.median(seconds)))
+    record_metric("verified", 0.0 if unverified else 1.0)
     folds = ", ".join(f"{a:.2f}" for a in accuracies)
     recoded = (
         " The species are recoded in every fold (0 is not always setosa): a network that learns "
@@ -102,21 +121,16 @@ def test_cross_validated_accuracy(submission, record_metric):
         if mean < 0.25  # below chance: the network answers in a fixed coding
         else ""
     )
+    note = f" Not ranked: {unverified[0]}" if unverified else ""
     assert mean >= MIN_ACCURACY, (
-        f"mean held-out accuracy {mean:.3f} over {len(accuracies)} folds is below {MIN_ACCURACY} "
-        f"(folds: {folds}).{recoded}"
+        f"mean accuracy {mean:.3f} over {len(accuracies)} folds is below {MIN_ACCURACY} "
+        f"(folds: {folds}).{recoded}{note}"
     )
 
 
 def _follows_rules(linear):
     """The lab's rules (graded in test_architecture.py): >= 3 Linear layers, hidden sizes not all equal."""
     return len(linear) >= 3 and len({out for _, out in linear[:-1]}) >= 2
-
-
-def _probe(model, X):
-    """The network's logits in eval mode for all flowers X (features only, no labels)."""
-    model.eval()
-    return model(torch.from_numpy(X))
 
 
 def _same(a, b):
