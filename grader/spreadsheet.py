@@ -38,14 +38,16 @@ def _is_real(text: str) -> bool:
 def cell(value: Any) -> Any:
     """One spreadsheet cell: strings are neutralised, anything else is returned as is.
 
-    A string gets hidden characters (controls, which XLSX cannot hold; zero-width
-    and bidi characters) as visible escapes, tabs and newlines kept, and a leading
-    ``'`` if it starts with one of :data:`FORMULA_PREFIXES` and is not a finite
-    real number. ``cell("=1+1") == "'=1+1"``; ``cell("-3.5") == "-3.5"``. Never raises.
+    A string gets hidden characters as visible escapes: every control (XLSX cannot
+    hold most; a CR or newline would split a CSV row for some readers, and a tab
+    or CR in front starts a formula), zero-width and bidi characters. Then it
+    gets a leading ``'`` if it starts with one of :data:`FORMULA_PREFIXES` and is
+    not a finite real number. ``cell("=1+1") == "'=1+1"``, ``cell("\\t=1") ==
+    "\\\\x09=1"``, ``cell("-3.5") == "-3.5"``. Never raises.
     """
     if not isinstance(value, str):
         return value
-    text = make_visible(value, keep="\t\n\r")
+    text = make_visible(value)
     if text.startswith(FORMULA_PREFIXES) and not _is_real(text):
         return "'" + text
     return text

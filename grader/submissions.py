@@ -250,10 +250,10 @@ def student_id(name: str) -> tuple[str, list[str]]:
 
 
 def _shown_names(paths: list[Path]) -> str:
-    shown = [make_visible(p.name) for p in paths]
-    if len(set(shown)) < len(shown):  # names that look alike: show their code points
-        shown = [ascii(p.name) for p in paths]
-    return ", ".join(shown)
+    """The entries' names, each as itself if it is plain NFC text, else as Python's
+    ``ascii()`` shows it (``'cafe\\u0301.py'``), so that look-alike names are told apart."""
+    plain = [p.name == unicodedata.normalize("NFC", p.name) and not hidden_characters(p.name) for p in paths]
+    return ", ".join(p.name if ok else ascii(p.name) for p, ok in zip(paths, plain, strict=True))
 
 
 def _entry(student: str, paths: list[Path], config: AssignmentConfig) -> Submission:
