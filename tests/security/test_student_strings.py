@@ -145,13 +145,14 @@ def test_ids_equal_after_escaping_are_reported(write_files):
 
 
 def test_undecodable_file_name_does_not_break_discover(write_files):
-    course, folder = course_with(write_files, {"alice.py": OK})
-    fd = os.open(os.fsencode(folder) + b"/\xff\xfe.py", os.O_WRONLY | os.O_CREAT)
-    os.write(fd, OK.encode())
-    os.close(fd)
+    course, folder = course_with(write_files, {"alice.py": OK, "bob/hw.py": OK})
+    for name in (b"/\xff\xfe.py", b"/bob/\xff.txt"):  # a student, and a helper file in bob's folder
+        fd = os.open(os.fsencode(folder) + name, os.O_WRONLY | os.O_CREAT)
+        os.write(fd, OK.encode())
+        os.close(fd)
     subs = discover(folder, load_assignment(course, "hw"))
-    assert [s.student for s in subs] == ["\\udcff\\udcfe", "alice"]
-    assert "SURROGATE" in subs[0].problem and subs[1].problem is None
+    assert [s.student for s in subs] == ["\\udcff\\udcfe", "alice", "bob"]
+    assert "SURROGATE" in subs[0].problem and subs[1].problem is None and subs[2].problem
     subs[0].student.encode("utf-8")  # storable and printable
 
 
