@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 
 from . import __version__, console
 from .console import Abort
@@ -166,22 +165,9 @@ def gradebook(ctx: click.Context, assignment: str | None, db: Path | None, outpu
         df = build(store, assignment)
     if output is not None:
         path = export(df, output)
-        console.human().print(f"wrote {path} ({len(df)} students)")
+        console.human().print(f"wrote {console.shown(path)} ({len(df)} students)")
         return
-    from rich.table import Table
-
-    table = Table(title=f"gradebook{': ' + assignment if assignment else ''}")
-    table.add_column("student")
-    for col in df.columns:
-        table.add_column(str(col), justify="right")
-    for student, row in df.iterrows():
-        table.add_row(str(student), *("" if _isnan(v) else f"{v:g}" if isinstance(v, float) else str(v)
-                                      for v in row.tolist()))
-    console.out.print(table)
-
-
-def _isnan(v: Any) -> bool:
-    return isinstance(v, float) and v != v
+    console.out.print(console.gradebook_table(df, f"gradebook{': ' + assignment if assignment else ''}"))
 
 
 def _db(ctx: click.Context, db: Path | None, course: Path | None) -> Path:
@@ -215,7 +201,7 @@ def leaderboard(ctx: click.Context, assignment: str, db: Path | None, output: Pa
         console.out.print(lb.render_table(df, title=f"{assignment} leaderboard"))
     if output is not None:
         path = lb.write_html(df, output, title=f"{assignment} leaderboard")
-        console.human().print(f"wrote {path}")
+        console.human().print(f"wrote {console.shown(path)}")
 
 
 @cli.command()
@@ -234,12 +220,13 @@ def validate(ctx: click.Context, assignment: str, course: Path | None, backend: 
     c = console.human()
     for label, r in (("reference", v.reference), ("template", v.template)):
         if r is not None:
-            c.print(f"{label}: {r.score:g}/{r.max_score:g} ({r.status}){' — ' + r.message if r.message else ''}")
+            message = " — " + console.shown(r.message, multiline=True) if r.message else ""
+            c.print(f"{label}: {r.score:g}/{r.max_score:g} ({r.status}){message}")
     if v.ok:
         c.print(f"[green]{assignment} is valid[/]")
         return
     for p in v.problems:
-        c.print(f"[red]problem:[/] {p}")
+        c.print(f"[red]problem:[/] {console.shown(p, multiline=True)}")
     sys.exit(1)
 
 
@@ -274,13 +261,14 @@ def main(argv: list[str] | None = None) -> None:
         import traceback
 
         _error(f"internal error: {type(exc).__name__}: {exc}")
-        console.err.print(escape(traceback.format_exc()), style="dim")
+        console.err.print(console.shown(traceback.format_exc(), multiline=True), style="dim")
         console.err.print("This is a bug in grader; please report it with the text above.")
         sys.exit(3)
 
 
 def _error(message: str) -> None:
-    console.err.print(f"[red]error:[/] {escape(message)}")
+    console.error(message)
+
 
 if __name__ == "__main__":
     main()

@@ -9,19 +9,24 @@ turns it (and any unexpected exception) into a readable message.
 from __future__ import annotations
 
 import json
-import re
 import sys
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from .results import SubmissionResult, SubmissionStatus, TestStatus, Visibility
+from .visible import make_visible
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+if TYPE_CHECKING:
+    import pandas as pd
+
+# emoji=False: a student id such as ":skull:" is text, not an emoji code
+out = Console(highlight=False, soft_wrap=False, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 
 class Abort(Exception):
@@ -36,14 +41,20 @@ def abort(message: str, code: int = 2) -> None:
     raise Abort(message, code)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+def shown(text: Any, *, multiline: bool = False) -> str:
+    """A string of student origin (id, message, hint, test name, error line) ready for
+    rich markup: C0/C1 controls and ESC, format and bidi characters (U+200B, U+202E),
+    fake spaces and other invisible characters become visible escapes (``\\x1b``,
+    ``\\u202e``: :func:`grader.visible.make_visible`), and rich markup is escaped, so
+    that no submission can move the cursor, set the window title or restyle the
+    instructor's screen. With ``multiline``, newlines (and tabs) stay. The one escaping
+    path to the terminal: every student string printed goes through it. Never raises."""
+    return escape(make_visible(text, keep="\n\t" if multiline else ""))
 
 
-def _shown(text: str) -> str:
-    """``text`` ready to print: rich markup escaped, and control characters (ESC, CR,
-    backspace...: messages carry text from student code) shown as ``\\x1b`` instead of
-    obeyed, so that no submission can move the cursor or restyle the instructor's screen."""
-    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
+def error(message: str) -> None:
+    """Print ``error: message`` on stderr, the message shown with :func:`shown`."""
+    err.print(f"[red]error:[/] {shown(message, multiline=True)}")
 
 
 def human() -> Console:
@@ -72,11 +83,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/] {_shown(message)}")
+    err.print(f"[yellow]warning:[/] {shown(message, multiline=True)}")
 
 
 def note(message: str) -> None:
-    human().print(f"[dim]{_shown(message)}[/]")
+    human().print(f"[dim]{shown(message, multiline=True)}[/]")
 
 
 _STATUS_STYLE = {
@@ -98,21 +109,21 @@ def _points(x: float) -> str:
 def print_check(result: SubmissionResult) -> None:
     """Each test with its points and message, then the total (``grader check``)."""
     c = human()
-    c.print(f"[bold]{_shown(result.assignment)}[/] — {_shown(result.path or result.student)}")
+    c.print(f"[bold]{shown(result.assignment)}[/] — {shown(result.path or result.student)}")
     if result.status is not SubmissionStatus.GRADED or result.message:
         style = _SUB_STYLE[result.status]
-        c.print(f"[{style}]{result.status}[/]: {_shown(result.message)}")
+        c.print(f"[{style}]{result.status}[/]: {shown(result.message, multiline=True)}")
     question = None
     for t in result.tests:
         if t.question != question:
             question = t.question
-            c.print(f"\n[bold]{_shown(question)}[/]")
-        c.print(f"  {_STATUS_STYLE[t.status]} {_shown(t.name)}  [dim]{_points(t.score)}/{_points(t.max_score)}[/]")
+            c.print(f"\n[bold]{shown(question)}[/]")
+        c.print(f"  {_STATUS_STYLE[t.status]} {shown(t.name)}  [dim]{_points(t.score)}/{_points(t.max_score)}[/]")
         if t.message and not t.passed:
             for line in t.message.splitlines()[:12]:
-                c.print(f"      {_shown(line)}")
+                c.print(f"      {shown(line)}")
         if t.hint and not t.passed:
-            c.print(f"      [cyan]hint:[/] {_shown(t.hint)}")
+            c.print(f"      [cyan]hint:[/] {shown(t.hint)}")
     passed = sum(t.passed for t in result.tests)
     c.print(f"\n[bold]Total: {_points(result.score)} / {_points(result.max_score)}[/] "
             f"({passed} of {len(result.tests)} tests passed)")
@@ -128,13 +139,36 @@ def summary_table(results: Iterable[SubmissionResult], title: str) -> Table:
         hidden = [t for t in r.tests if t.visibility is Visibility.HIDDEN]
         h = f"{_points(sum(t.score for t in hidden))}/{_points(sum(t.max_score for t in hidden))}" if hidden else "-"
         msg = r.message.splitlines()[0] if r.message else ""
-        table.add_row(_shown(r.student), f"[{_SUB_STYLE[r.status]}]{r.status}[/]",
+        table.add_row(shown(r.student), f"[{_SUB_STYLE[r.status]}]{r.status}[/]",
                       f"{_points(r.score)}/{_points(r.max_score)}", h, f"{r.wall_time_s:.2f}",
-                      _shown(msg[:90] + ("..." if len(msg) > 90 else "")))
+                      shown(msg[:90] + ("..." if len(msg) > 90 else "")))
     return table
 
 
+class _CurrentColumn(ProgressColumn):
+    """The task's ``current`` field (a student id) through :func:`shown`, whatever the caller passed."""
+
+    def render(self, task: Task) -> Text:
+        return Text.from_markup(shown(task.fields.get("current", "")), emoji=False)
+
+
 def progress() -> Progress:
-    """A progress bar on stderr (so that ``--json`` output stays clean)."""
+    """A progress bar on stderr (so that ``--json`` output stays clean); its ``current``
+    field (the student being graded) is shown escaped, never as markup or controls."""
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TextColumn("{task.fields[current]}"), console=err, transient=False)
+                    TimeElapsedColumn(), _CurrentColumn(), console=err, transient=False)
+
+
+def gradebook_table(df: pd.DataFrame, title: str) -> Table:
+    """The gradebook (:func:`grader.gradebook.gradebook`) as a rich Table: one row per
+    student, numbers with ``:g``, NaN as an empty cell; ids, column names and text
+    cells shown with :func:`shown`."""
+    table = Table(title=shown(title))
+    table.add_column("student")
+    for col in df.columns:
+        table.add_column(shown(str(col)), justify="right")
+    for student, row in df.iterrows():
+        cells = ("" if isinstance(v, float) and v != v else f"{v:g}" if isinstance(v, float) else shown(str(v))
+                 for v in row.tolist())
+        table.add_row(shown(str(student)), *cells)
+    return table

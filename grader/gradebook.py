@@ -20,11 +20,11 @@ in the file's pandas metadata (``pd.read_parquet(path).attrs``).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
+from . import spreadsheet
 from .results import SubmissionResult
 from .store import ResultStore
 
@@ -120,6 +120,13 @@ def export(df: pd.DataFrame, path: str | Path, *, max_points_row: bool = True) -
     pyarrow) keeps the index, the dtypes and ``df.attrs``; column names are
     written as strings. Parent folders must exist. Returns the path written.
 
+    CSV and XLSX cells go through :func:`grader.spreadsheet.frame`: a string
+    that would start a formula (``=``, ``+``, ``-``, ``@``, tab, CR) gets a
+    leading ``'`` and hidden characters are shown as escapes, so a student id
+    is never a live formula nor an XLSX-illegal character. Every format is
+    written to a temporary file first and moved onto ``path``: a failed
+    export leaves no partial file.
+
     Raises:
         ValueError: unknown extension (the message names the supported ones).
         OSError: the file cannot be written.
@@ -137,8 +144,7 @@ def export(df: pd.DataFrame, path: str | Path, *, max_points_row: bool = True) -
         out.index.name = "student"
     if suffix == ".parquet":
         out.attrs = {k: v for k, v in df.attrs.items()}
-        out.to_parquet(path, engine="pyarrow")
-        return path
+        return spreadsheet.write_atomic(path, lambda tmp: out.to_parquet(tmp, engine="pyarrow"))
     max_points = df.attrs.get("max_points") if max_points_row else None
     if max_points:
         first = pd.DataFrame(
@@ -146,9 +152,8 @@ def export(df: pd.DataFrame, path: str | Path, *, max_points_row: bool = True) -
             index=pd.Index([MAX_POINTS_LABEL], name=out.index.name),
         )
         out = pd.concat([first.astype(object), out.astype(object)])
+    out = spreadsheet.frame(out)
     if suffix == ".csv":
-        out.to_csv(path)
-    else:
-        sheet = re.sub(r"[][:*?/\\]", "_", str(df.attrs.get("assignment", "gradebook")))[:31]
-        out.to_excel(path, sheet_name=sheet or "gradebook", engine="openpyxl")
-    return path
+        return spreadsheet.write_atomic(path, out.to_csv)
+    sheet = spreadsheet.sheet_name(str(df.attrs.get("assignment", "gradebook")), "gradebook")
+    return spreadsheet.write_atomic(path, lambda tmp: out.to_excel(tmp, sheet_name=sheet, engine="openpyxl"))

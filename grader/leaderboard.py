@@ -27,6 +27,16 @@ The board lists every submission of the assignment in three groups:
    check, (by default) no permutation check recorded, or a network that
    breaks the architecture rules; same order;
 3. unranked, note = status: no accuracy (crashed, invalid...), by student id.
+
+Recorded metrics are checked, not trusted (they come from a run of student
+code): each must be a finite real number in its range (:data:`METRIC_RULES`;
+``n_params`` an integer in 0..10**9, ``learns_from_labels`` and
+``architecture_ok`` 0 or 1). A submission with an invalid metric is not
+ranked: its note names the metric and the value (``invalid n_params = 1e+30``),
+the invalid value is shown as missing, and the rest of the class is ranked
+as usual. Student ids and notes are shown with hidden characters escaped
+(:func:`grader.visible.make_visible`), on the terminal through
+:func:`grader.console.shown`.
 """
 
 from __future__ import annotations
@@ -35,28 +45,62 @@ import base64
 import html
 import io
 import math
+import numbers
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from rich.table import Table
-from rich.text import Text
 
 from .results import SubmissionResult, SubmissionStatus
 from .store import ResultStore
+from .visible import make_visible
 
-__all__ = ["COLUMNS", "leaderboard", "render_table", "to_records", "write_html"]
+__all__ = ["COLUMNS", "METRIC_RULES", "leaderboard", "render_table", "to_records", "write_html"]
 
 COLUMNS = [
     "rank", "student", "accuracy", "accuracy_std", "n_params", "train_time_s", "status",
     "learns_from_labels", "note",
 ]  # fmt: skip
 _RANKED, _DEMOTED, _NO_ACCURACY = 0, 1, 2
+MAX_PARAMS = 10**9
+
+#: metric -> (lowest, highest, integer only): the values a run can honestly record
+METRIC_RULES: dict[str, tuple[float, float, bool]] = {
+    "accuracy_mean": (0.0, 1.0, False),
+    "accuracy_std": (0.0, 1.0, False),
+    "permutation_accuracy": (0.0, 1.0, False),
+    "n_params": (0, MAX_PARAMS, True),
+    "train_time_s": (0.0, math.inf, False),
+    "learns_from_labels": (0, 1, True),
+    "architecture_ok": (0, 1, True),
+}
 
 
-def _number(metrics: dict[str, float], name: str) -> float | None:
-    value = metrics.get(name)
-    return None if value is None or not math.isfinite(value) else float(value)
+def _rule(name: str) -> tuple[float, float, bool]:
+    if name in METRIC_RULES:
+        return METRIC_RULES[name]
+    return (0.0, math.inf, False) if name.endswith("_std") else (-math.inf, math.inf, False)
+
+
+def _number(metrics: dict[str, float], name: str, problems: list[str]) -> float | None:
+    """The metric ``name`` as a float, or None if it was not recorded or is invalid
+    (not a finite real number in its :data:`METRIC_RULES` range); an invalid one
+    is described in ``problems``. Never raises."""
+    if name not in metrics:
+        return None
+    value = metrics[name]
+    low, high, integer = _rule(name)
+    ok = isinstance(value, numbers.Real) and math.isfinite(value) and low <= value <= high
+    if ok and integer:
+        ok = float(value).is_integer()
+    if not ok:
+        kind = "an integer" if integer else "a number"
+        bounds = f"{low:g}..{high:g}" if math.isfinite(high) else f">= {low:g}" if math.isfinite(low) else "finite"
+        shown = repr(value) if isinstance(value, numbers.Real) else make_visible(repr(value))[:40]
+        problems.append(f"invalid {name} = {shown} (must be {kind}, {bounds})")
+        return None
+    return float(value)
 
 
 def leaderboard(
@@ -110,31 +154,39 @@ def leaderboard(
 def _row(
     r: SubmissionResult, metric: str, std_metric: str, require_check: bool
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """(sort key, board row) of one submission; ``rank`` is True while it is rankable."""
-    accuracy = _number(r.metrics, metric)
-    n_params = _number(r.metrics, "n_params")
-    learns_value = _number(r.metrics, "learns_from_labels")
+    """(sort key, board row) of one submission; ``rank`` is True while it is rankable.
+    Invalid metrics (see :func:`_number`) are shown as missing and unrank the row."""
+    problems: list[str] = []
+    accuracy = _number(r.metrics, metric, problems)
+    std = _number(r.metrics, std_metric, problems)
+    n_params = _number(r.metrics, "n_params", problems)
+    learns_value = _number(r.metrics, "learns_from_labels", problems)
     learns = None if learns_value is None else learns_value >= 0.5
+    shuffled = _number(r.metrics, "permutation_accuracy", problems)
+    architecture = _number(r.metrics, "architecture_ok", problems)
+    train_time = _number(r.metrics, "train_time_s", problems)
     note = ""
-    if accuracy is None:
+    if problems:
+        group = _NO_ACCURACY if accuracy is None else _DEMOTED
+        note = "not ranked: " + "; ".join(problems)
+    elif accuracy is None:
         group = _NO_ACCURACY
         note = f"no {metric} recorded" if r.status is SubmissionStatus.GRADED else str(r.status)
     elif learns is False:
         group = _DEMOTED
-        shuffled = _number(r.metrics, "permutation_accuracy")
         scored = f"{shuffled:.0%} accuracy" if shuffled is not None else "scores well"
         note = f"not ranked: failed the permutation check ({scored} after training on shuffled labels)"
     elif learns is None and require_check:
         group = _DEMOTED
         note = "not ranked: the permutation check did not run"
-    elif _number(r.metrics, "architecture_ok") == 0.0:
+    elif architecture == 0.0:
         group = _DEMOTED
         note = "not ranked: the network breaks the lab's architecture rules"
     else:
         group = _RANKED
         if learns is None:
             note = "permutation check not recorded"
-    if group == _NO_ACCURACY:
+    if accuracy is None:
         key: tuple[Any, ...] = (group, 0.0, 0.0, r.student)
     else:
         key = (group, -round(accuracy, 9), math.inf if n_params is None else n_params, r.student)
@@ -142,9 +194,9 @@ def _row(
         "rank": group == _RANKED,
         "student": r.student,
         "accuracy": accuracy,
-        "accuracy_std": _number(r.metrics, std_metric),
+        "accuracy_std": std,
         "n_params": None if n_params is None else round(n_params),
-        "train_time_s": _number(r.metrics, "train_time_s"),
+        "train_time_s": train_time,
         "status": str(r.status),
         "learns_from_labels": learns,
         "note": note,
@@ -191,8 +243,9 @@ def _fmt_seconds(value: Any) -> str:
 def _display_rows(df: pd.DataFrame) -> list[tuple[str, ...]]:
     return [
         (
-            _fmt_rank(row.rank), str(row.student), _fmt_accuracy(row.accuracy, row.accuracy_std),
-            _fmt_params(row.n_params), _fmt_seconds(row.train_time_s), str(row.status), str(row.note),
+            _fmt_rank(row.rank), make_visible(row.student), _fmt_accuracy(row.accuracy, row.accuracy_std),
+            _fmt_params(row.n_params), _fmt_seconds(row.train_time_s), make_visible(row.status),
+            make_visible(row.note),
         )  # fmt: skip
         for row in df.itertuples(index=False)
     ]
@@ -202,14 +255,18 @@ _HEADERS = ("Rank", "Student", "Accuracy", "Parameters", "Train time / fold", "S
 
 
 def render_table(df: pd.DataFrame, *, title: str | None = None) -> Table:
-    """The board as a rich Table for the terminal. Student ids are shown literally (no markup)."""
-    table = Table(title=title)
+    """The board as a rich Table for the terminal. Every cell goes through
+    :func:`grader.console.shown`: ids and notes are shown literally (no markup, no
+    control sequences, hidden characters as escapes)."""
+    from .console import shown
+
+    table = Table(title=None if title is None else shown(title))
     for header in _HEADERS:
         justify = "right" if header in ("Rank", "Accuracy", "Parameters", "Train time / fold") else "left"
         table.add_column(header, justify=justify)
     for cells, row in zip(_display_rows(df), df.itertuples(index=False), strict=True):
         style = None if not pd.isna(row.rank) else "dim"
-        table.add_row(*(Text(c) for c in cells), style=style)
+        table.add_row(*(shown(c) for c in cells), style=style)
     return table
 
 
@@ -235,7 +292,7 @@ def _plot_png(df: pd.DataFrame, metric: str) -> bytes | None:
                 acc[mask], [y for y, m in zip(ys, mask, strict=True) if m], xerr=std[mask],
                 fmt=marker, color=color, capsize=3, label=label,
             )  # fmt: skip
-    ax.set_yticks(ys, labels=[str(s) for s in shown["student"]], parse_math=False)
+    ax.set_yticks(ys, labels=[make_visible(s) for s in shown["student"]], parse_math=False)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel(f"{metric} (error bars: ± std over folds)")
     ax.grid(axis="x", alpha=0.3)
@@ -287,11 +344,11 @@ def write_html(df: pd.DataFrame, path: str | Path, *, title: str = "Leaderboard"
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>{html.escape(title)}</title>
+<title>{html.escape(make_visible(title))}</title>
 <style>{_CSS}</style>
 </head>
 <body>
-<h1>{html.escape(title)}</h1>
+<h1>{html.escape(make_visible(title))}</h1>
 {figure}
 <table>
 <thead><tr>{head}</tr></thead>

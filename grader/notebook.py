@@ -48,8 +48,19 @@ def read_notebook(text: str) -> list[Cell]:
         text: the notebook file's content, already decoded from UTF-8.
 
     Raises:
-        NotebookError: invalid JSON, not a notebook, or no code cells.
+        NotebookError: invalid JSON, not a notebook, no code cells, or a cell
+            that cannot be rewritten; nothing else (a notebook nested too
+            deeply for the JSON parser is a ``NotebookError`` too).
     """
+    try:
+        return _read_notebook(text)
+    except NotebookError:
+        raise
+    except Exception as exc:  # RecursionError, MemoryError...: a bad notebook, never a crashed batch
+        raise NotebookError(f"the notebook could not be read: {type(exc).__name__}: {_short(exc)}") from None
+
+
+def _read_notebook(text: str) -> list[Cell]:
     if not text.strip():
         raise NotebookError("the notebook file is empty")
     try:
@@ -82,25 +93,39 @@ def _short(exc: Exception) -> str:
 
 
 def transform_ipython(source: str) -> str:
-    """Rewrite IPython-only syntax in one cell into harmless Python (see module docs)."""
+    """Rewrite IPython-only syntax in one cell into harmless Python (see module docs).
+
+    Cell magics that run their body (``%%time`` inside ``%%capture``...) are
+    peeled off in a loop, so any nesting depth works without recursion.
+    """
+    lines = source.splitlines()
+    start = 0
+    while True:
+        first = next((i for i in range(start, len(lines)) if lines[i].strip()), None)
+        is_magic = first is not None and lines[first].lstrip().startswith("%%")
+        if not is_magic:  # a cell magic is never Python: parse only what could be
+            body = source if start == 0 else "\n".join(lines[start:])
+            return body if _parses(body) else "\n".join(_line(l) for l in lines[start:])
+        header = lines[first].strip()[2:]
+        if header.partition(" ")[0] not in RUN_BODY_CELL_MAGICS:
+            return _cell_magic(header, lines[first + 1:])
+        start = first + 1
+
+
+def _parses(source: str) -> bool:
+    """True if ``source`` is valid Python, or too deep for the parser (the worker reports that)."""
     try:
         ast.parse(source)
-        return source
+        return True
     except (SyntaxError, ValueError):
-        pass
+        return False
     except (MemoryError, RecursionError):
-        return source  # let the worker report it
-    lines = source.splitlines()
-    first = next((i for i, l in enumerate(lines) if l.strip()), None)
-    if first is not None and lines[first].lstrip().startswith("%%"):
-        return _cell_magic(lines[first].strip()[2:], lines[first + 1:])
-    return "\n".join(_line(l) for l in lines)
+        return True
 
 
 def _cell_magic(header: str, body: list[str]) -> str:
+    """A cell magic that does not run its body as Python: ``%%writefile`` or skipped."""
     name, _, args = header.partition(" ")
-    if name in RUN_BODY_CELL_MAGICS:
-        return transform_ipython("\n".join(body))
     if name in ("writefile", "file"):
         parts = args.split()
         append = "-a" in parts or "--append" in parts

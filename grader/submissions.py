@@ -14,7 +14,15 @@ link could point at the reference solution or another student's work.
 
 Problems become a :class:`Submission` with ``problem`` set, never an exception:
 no file, several candidates, a file too large, not UTF-8, an empty or corrupt
-notebook.
+notebook, an unreadable entry.
+
+Student ids are data shown to the instructor (terminal, spreadsheets, HTML),
+so :func:`student_id` normalises them to NFC, and an id holding control,
+format (zero-width, bidi), invisible or fake-space characters, or leading or
+trailing spaces, is shown with those characters escaped (``alice\\u200b``) and
+its submission refused with a message naming them. Two entries whose ids are
+equal after that (``café`` in NFC and NFD, ``alice`` as a folder and a file)
+become one submission with a problem naming both files, never a silent merge.
 """
 
 from __future__ import annotations
@@ -22,11 +30,13 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import AssignmentConfig
 from .notebook import Cell, NotebookError, read_notebook
+from .visible import hidden_characters, make_visible
 
 EXTENSIONS = (".ipynb", ".py")
 SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", ".git", ".DS_Store"}
@@ -92,14 +102,17 @@ def fingerprint(paths: list[Path]) -> str:
     entries: list[Path] = []
     for p in paths:
         entries.append(p)
-        if p.is_dir() and not p.is_symlink():
-            entries += sorted(p.iterdir())
+        try:
+            if p.is_dir() and not p.is_symlink():
+                entries += sorted(p.iterdir())
+        except OSError:  # an unreadable folder: its name and mode still count
+            pass
     for p in entries:
         try:
             st = os.lstat(p)
         except OSError:
             continue
-        h.update(f"{p.name}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        h.update(os.fsencode(f"{p.name}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0"))
     return h.hexdigest()
 
 
@@ -216,14 +229,66 @@ def from_path(path: Path, config: AssignmentConfig, student: str | None = None) 
     return read_submission(student or path.stem, path, config)
 
 
-def discover(folder: Path, config: AssignmentConfig) -> list[Submission]:
-    """Every submission in ``folder``, sorted by student id.
+def student_id(name: str) -> tuple[str, list[str]]:
+    """The student id for a file stem or folder ``name``, and what is wrong with it.
 
-    A student with both a folder and a file of the same id gets one
-    submission with a problem explaining the duplicate.
+    The id is ``name`` in Unicode NFC with hidden characters (see
+    :func:`grader.visible.hidden_characters`) and leading or trailing spaces
+    shown as escapes, so it is visible and printable anywhere; the list
+    describes each such character (``U+200B ZERO WIDTH SPACE``) and is empty
+    for an acceptable name. Never raises.
+    """
+    nfc = unicodedata.normalize("NFC", name)
+    problems = hidden_characters(nfc)
+    shown = make_visible(nfc)
+    core = shown.strip(" ")
+    if core != shown:
+        problems.append("leading or trailing spaces")
+        start = shown.index(core) if core else len(shown)
+        shown = "\\x20" * start + core + "\\x20" * (len(shown) - start - len(core))
+    return shown, problems
+
+
+def _shown_names(paths: list[Path]) -> str:
+    """The entries' names, each as itself if it is plain NFC text, else as Python's
+    ``ascii()`` shows it (``'cafe\\u0301.py'``), so that look-alike names are told apart."""
+    plain = [p.name == unicodedata.normalize("NFC", p.name) and not hidden_characters(p.name) for p in paths]
+    return ", ".join(p.name if ok else ascii(p.name) for p, ok in zip(paths, plain, strict=True))
+
+
+def _entry(student: str, paths: list[Path], config: AssignmentConfig) -> Submission:
+    """The submission of one student id found at ``paths``; never raises."""
+    if len(paths) > 1:
+        return Submission(student=student, sha256=fingerprint(paths),
+                          problem=f"several submissions for one student: {_shown_names(paths)} (names equal after "
+                          "Unicode normalisation or escaping count as one student); keep only one")
+    path = paths[0]
+    raw = path.name if path.is_dir() else path.stem
+    _, hidden = student_id(raw)
+    if hidden:
+        return Submission(student=student, sha256=fingerprint(paths),
+                          problem=f"the name {_shown_names(paths)} holds invisible or control characters "
+                          f"({', '.join(hidden)}); rename it with visible characters only")
+    try:
+        return from_path(path, config, student)
+    except Exception as exc:  # an unreadable entry must not stop the batch
+        return Submission(student=student, sha256=fingerprint(paths),
+                          problem=f"{make_visible(path.name)} could not be read: {type(exc).__name__}: "
+                          f"{make_visible(str(exc))[:300]}")
+
+
+def discover(folder: Path, config: AssignmentConfig) -> list[Submission]:
+    """Every submission in ``folder``, sorted by student id (see :func:`student_id`).
+
+    Entries whose ids are equal (a folder and a file of one student, or names
+    equal after NFC normalisation or escaping) give one submission with a
+    problem naming them all. A name with hidden characters gives a submission
+    under its escaped id, refused with a problem naming the characters. No
+    single entry can make this raise: an unreadable one becomes a problem.
 
     Raises:
         FileNotFoundError: if ``folder`` does not exist.
+        OSError: if ``folder`` itself cannot be listed.
     """
     if not folder.is_dir():
         raise FileNotFoundError(f"no submissions folder {folder}")
@@ -232,17 +297,9 @@ def discover(folder: Path, config: AssignmentConfig) -> list[Submission]:
         if entry.name in SKIP_NAMES or entry.name.startswith(".") or entry.name.lower().startswith("readme"):
             continue
         if entry.is_dir() and not entry.is_symlink():
-            by_student.setdefault(entry.name, []).append(entry)
+            by_student.setdefault(student_id(entry.name)[0], []).append(entry)
         elif entry.suffix in EXTENSIONS:
-            by_student.setdefault(entry.stem, []).append(entry)
+            by_student.setdefault(student_id(entry.stem)[0], []).append(entry)
         elif entry.is_symlink() and entry.is_dir():  # a linked folder: reported (not followed), not dropped
-            by_student.setdefault(entry.name, []).append(entry)
-    out = []
-    for student, paths in sorted(by_student.items()):
-        if len(paths) > 1:
-            names = ", ".join(p.name for p in paths)
-            out.append(Submission(student=student, problem=f"several submissions for one student: {names}",
-                                  sha256=fingerprint(paths)))
-        else:
-            out.append(from_path(paths[0], config, student))
-    return out
+            by_student.setdefault(student_id(entry.name)[0], []).append(entry)
+    return [_entry(student, paths, config) for student, paths in sorted(by_student.items())]
