@@ -6,7 +6,8 @@ The lab's hidden tests record these metrics with ``record_metric``:
 ``accuracy_mean``        mean held-out accuracy over repeated stratified
                          k-fold (0..1)
 ``accuracy_std``         its standard deviation over the folds
-``n_params``             the model's parameter count
+``n_params``             the parameter count of the network the grader
+                         rebuilt (never the worker's word)
 ``train_time_s``         median training time per fold, seconds
 ``permutation_accuracy`` held-out accuracy (vs the true labels) after
                          training on shuffled labels
@@ -16,6 +17,12 @@ The lab's hidden tests record these metrics with ``record_metric``:
                          labels it is given)
 ``architecture_ok``      optional: 0.0 if the network breaks the lab's
                          architecture rules (such a network is not ranked)
+``verified``             1.0 if every trained network was rebuilt by the
+                         grader from whitelisted layers and reproduced the
+                         model (see :mod:`grader.competition`); 0.0: graded
+                         from the worker's logits, never ranked
+``shuffled_fit_p``       the permutation check's p-value that the network
+                         follows shuffled training labels
 =======================  ===================================================
 
 The board lists every submission of the assignment in three groups:
@@ -23,9 +30,10 @@ The board lists every submission of the assignment in three groups:
 1. ranked: an accuracy and a passed permutation check, by accuracy
    descending, ties (accuracies equal to 9 decimals) broken by fewer
    parameters, then by student id; ranks are 1, 2, 3... with no shared ranks;
-2. unranked (rank missing), with a note: an accuracy but a failed permutation
-   check, (by default) no permutation check recorded, or a network that
-   breaks the architecture rules; same order;
+2. unranked (rank missing), with a note: an accuracy but an unverified network
+   (or, by default, no ``verified`` recorded), a failed permutation check,
+   (by default) no permutation check recorded, or a network that breaks the
+   architecture rules; same order;
 3. unranked, note = status: no accuracy (crashed, invalid...), by student id.
 
 Recorded metrics are checked, not trusted (they come from a run of student
@@ -74,6 +82,8 @@ METRIC_RULES: dict[str, tuple[float, float, bool]] = {
     "train_time_s": (0.0, math.inf, False),
     "learns_from_labels": (0, 1, True),
     "architecture_ok": (0, 1, True),
+    "verified": (0, 1, True),
+    "shuffled_fit_p": (0.0, 1.0, False),
 }
 
 
@@ -109,6 +119,7 @@ def leaderboard(
     metric: str = "accuracy_mean",
     *,
     require_permutation_check: bool = True,
+    require_verified: bool = True,
 ) -> pd.DataFrame:
     """The leaderboard of one assignment as a DataFrame with :data:`COLUMNS`.
 
@@ -116,6 +127,9 @@ def leaderboard(
         metric: the recorded metric ranked on (higher is better), shown as
             ``accuracy``; its spread ``accuracy_std`` is read from the metric
             named ``<metric without _mean>_std`` (``accuracy_std`` by default).
+        require_verified: if true (the default), only a network the grader rebuilt
+            and checked itself (metric ``verified`` = 1) is ranked; ``verified`` = 0
+            is never ranked.
         require_permutation_check: if true (the default), a submission with
             an accuracy but no ``learns_from_labels`` metric is not ranked
             either, so one that crashes the check cannot top the board.
@@ -133,7 +147,7 @@ def leaderboard(
     results = store.require_results(assignment)
     std_metric = (metric.removesuffix("_mean") if metric.endswith("_mean") else metric) + "_std"
     entries = sorted(
-        (_row(r, metric, std_metric, require_permutation_check) for r in results), key=lambda e: e[0]
+        (_row(r, metric, std_metric, require_permutation_check, require_verified) for r in results), key=lambda e: e[0]
     )
     rows = []
     for rank, (_, row) in enumerate(entries, start=1):
@@ -152,7 +166,7 @@ def leaderboard(
 
 
 def _row(
-    r: SubmissionResult, metric: str, std_metric: str, require_check: bool
+    r: SubmissionResult, metric: str, std_metric: str, require_check: bool, require_verified: bool = True
 ) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """(sort key, board row) of one submission; ``rank`` is True while it is rankable.
     Invalid metrics (see :func:`_number`) are shown as missing and unrank the row."""
@@ -165,6 +179,8 @@ def _row(
     shuffled = _number(r.metrics, "permutation_accuracy", problems)
     architecture = _number(r.metrics, "architecture_ok", problems)
     train_time = _number(r.metrics, "train_time_s", problems)
+    verified = _number(r.metrics, "verified", problems)
+    fit_p = _number(r.metrics, "shuffled_fit_p", problems)
     note = ""
     if problems:
         group = _NO_ACCURACY if accuracy is None else _DEMOTED
@@ -172,10 +188,21 @@ def _row(
     elif accuracy is None:
         group = _NO_ACCURACY
         note = f"no {metric} recorded" if r.status is SubmissionStatus.GRADED else str(r.status)
+    elif verified == 0.0 or (verified is None and require_verified):
+        group = _DEMOTED
+        note = ("not ranked: unverified network (the grader could not rebuild it from the lab's whitelisted "
+                "layers, or its rebuilt copy does not reproduce it; see its accuracy test)" if verified == 0.0
+                else "not ranked: the network was not verified")
     elif learns is False:
         group = _DEMOTED
-        scored = f"{shuffled:.0%} accuracy" if shuffled is not None else "scores well"
-        note = f"not ranked: failed the permutation check ({scored} after training on shuffled labels)"
+        if shuffled is not None and shuffled > 0.7:
+            note = (f"not ranked: failed the permutation check ({shuffled:.0%} held-out accuracy after "
+                    "training on shuffled labels)")
+        elif fit_p is not None:
+            note = (f"not ranked: failed the permutation check (does not follow shuffled training labels, "
+                    f"p = {fit_p:.2f})")
+        else:
+            note = "not ranked: failed the permutation check"
     elif learns is None and require_check:
         group = _DEMOTED
         note = "not ranked: the permutation check did not run"
