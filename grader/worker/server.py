@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from . import loader, wire, zygote
+from . import loader, netexport, wire, zygote
 
 MAX_REPR = 2000
 
@@ -179,6 +179,8 @@ class Worker:
             return _seed(int(req["seed"]))
         if op == "describe_module":
             return describe_module(self._obj(req["obj"]))
+        if op == "export_module":
+            return netexport.export_module(self._obj(req["obj"]))
         if op == "shutdown":
             raise _Stop()
         raise ValueError(f"unknown operation {op!r}")
