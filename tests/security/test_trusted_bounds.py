@@ -557,3 +557,46 @@ def test_hostile_workers_cannot_unbound_the_grading_process_bwrap(tmp_path):
 @pytest.mark.docker
 def test_hostile_workers_cannot_unbound_the_grading_process_docker(tmp_path):
     check_batch(grade_batch(tmp_path, "docker"))
+
+
+# --------------------------------------------------------------------------- units: limits, decoder, watchdog
+
+
+def test_limits_are_declarable_in_assignment_toml():
+    limits = Limits.from_dict({"max_elements": 5_000_000, "max_message_elements": 1e7, "trusted_memory": "2GiB"})
+    assert (limits.max_elements, limits.max_message_elements, limits.trusted_memory) == (5_000_000, 10**7, 2 * GIB)
+    for bad in ({"max_elements": 0}, {"max_elements": True}, {"max_message_elements": "many"}):
+        with pytest.raises(ValueError, match="positive number of elements"):
+            Limits.from_dict(bad)
+
+
+def test_decoder_counts_elements_not_bytes():
+    from grader.worker import wire
+
+    payload = bytearray(b"".join(wire.encode_message({"ok": np.zeros((2, 700000), dtype=bool)}))[8:])
+    assert wire.decode_payload(payload)["ok"].shape == (2, 700000)  # no limit: the worker side
+    with pytest.raises(wire.TooLarge, match=r"1,400,000 elements \(shape \(2, 700000\)\); the limit is 1,000,000"):
+        wire.decode_payload(payload, max_elements=1_000_000)
+    many = bytearray(b"".join(wire.encode_message({"ok": [np.zeros(600)] * 10}))[8:])
+    with pytest.raises(wire.TooLarge, match="per message") as info:
+        wire.decode_payload(many, max_elements=1000, max_total=5000)
+    assert not info.value.callback
+
+
+def test_watchdog_interrupts_and_always_disarms():
+    from grader.harness.watchdog import TrustedTimeout, Watchdog
+
+    dog = Watchdog()
+    start = time.monotonic()
+    with pytest.raises(TrustedTimeout):
+        with dog.armed(0.0):
+            while True:
+                pass
+    assert dog.fired and time.monotonic() - start < 3
+    dog.disarm()
+    with dog.armed(5.0):
+        pass
+    assert not dog.fired
+    import signal
+
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # nothing left to fire into the batch loop
