@@ -26,6 +26,11 @@ Example::
     restarts = 2             # times one function may time out or crash and still be run again
     gpu_memory_fraction = 0  # Docker with --gpus: share of its GPU's memory a worker may allocate
                              # through torch (0: no cap); the worker applies it before student code
+    max_elements = 1000000   # most elements of one array the tests receive from the worker (a reply,
+                             # or an argument of a callback); a larger one fails that call
+    max_message_elements = 4000000  # most array elements of one reply or callback, all arrays together
+    trusted_memory = "1536MiB"  # data-segment limit (RLIMIT_DATA) of each trusted grading process of
+                             # `grader grade`: tests, the reference and the decoded replies (0: none)
 """
 
 from __future__ import annotations
@@ -78,6 +83,9 @@ class Limits:
     processes: int = 256
     open_files: int = 256
     gpu_memory_fraction: float = 0.0  # 0: no cap; else torch.cuda.set_per_process_memory_fraction
+    max_elements: int = 1_000_000  # per array received from the worker (elements, not bytes)
+    max_message_elements: int = 4_000_000  # per reply or callback frame, all arrays together
+    trusted_memory: int = 1536 * 2**20  # RLIMIT_DATA of a grading process (bytes; 0: no limit)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Limits:
@@ -87,9 +95,13 @@ class Limits:
             raise ValueError(f"unknown limits: {', '.join(sorted(unknown))}")
         kw: dict[str, Any] = {}
         for k, v in d.items():
-            if k in ("memory", "max_file_size", "output", "disk"):
+            if k in ("memory", "max_file_size", "output", "disk", "trusted_memory"):
                 kw[k] = parse_size(v)
             elif k in ("threads", "restarts", "processes", "open_files"):
+                kw[k] = int(v)
+            elif k in ("max_elements", "max_message_elements"):
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 1:
+                    raise ValueError(f"limits.{k} must be a positive number of elements, got {v!r}")
                 kw[k] = int(v)
             elif k == "gpu_memory_fraction":
                 kw[k] = float(v)

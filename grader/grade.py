@@ -42,6 +42,25 @@ class BatchReport:
         return sorted(self.results + self.skipped, key=lambda r: r.student)
 
 
+def limit_trusted_memory(nbytes: int) -> None:
+    """Bound this (trusted grading) process's data segment to ``nbytes`` (``RLIMIT_DATA``,
+    soft limit only; 0: no limit). Values a hostile worker returns and what the tests
+    compute from them live there: past the limit an allocation raises ``MemoryError``
+    in the test (a failed test), instead of the process growing without bound. The
+    hard limit stays, so workers started from here raise their own soft limit again
+    (see :func:`grader.sandbox.base.rlimits`). ``RLIMIT_DATA``, not ``RLIMIT_AS``:
+    torch and the BLAS threads reserve far more address space than they use.
+    A grading process that imports numpy, pytest and torch needs about 300 MiB."""
+    import resource
+
+    if nbytes <= 0:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        nbytes = min(nbytes, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (nbytes, hard))
+
+
 def _slot_main(course_root: str, assignment: str, backend_name: str, hide: list[str], options: dict[str, Any],
                slot: int, jobs: int, tasks: Any, events: Any) -> None:
     """Body of one grading process: grade submissions from ``tasks`` until a None arrives.
@@ -50,6 +69,7 @@ def _slot_main(course_root: str, assignment: str, backend_name: str, hide: list[
 
     try:
         config = slot_limits(load_assignment(Course.at(course_root), assignment), jobs)
+        limit_trusted_memory(config.limits.trusted_memory)
         backend = make_backend(backend_name, hide=[Path(h) for h in hide], **options)
         session = GradingSession(config, backend, include_hidden=True, slot=slot)
     except Exception as exc:

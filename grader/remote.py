@@ -72,6 +72,12 @@ class ProtocolViolation(WorkerCrashed):
     """The worker sent data that breaks the protocol (garbage, too large)."""
 
 
+class ValueTooLarge(RemoteError):
+    """The student's code returned (or passed to a trusted callback) an array with
+    more elements than the test accepts (``RemoteSession.max_elements``,
+    ``max_message_elements``). The worker stays usable; the call fails."""
+
+
 def _text(value: Any, cap: int = MAX_TEXT) -> str:
     s = value if isinstance(value, str) else ("" if value is None else repr(value))
     return s if len(s) <= cap else s[:cap] + "..."
@@ -154,7 +160,9 @@ class Channel:
         if n > self.session.max_message_bytes:
             raise wire.WireError(f"the worker sent a message of {n} bytes (limit {self.session.max_message_bytes})")
         payload = self._read_exact(n, deadline)
-        return wire.decode_payload(payload, self._from_handle)
+        session = self.session
+        return wire.decode_payload(payload, self._from_handle, max_elements=session.max_elements,
+                                   max_total=max(session.max_message_elements, session.max_elements))
 
     def send(self, message: Any, deadline: float) -> None:
         pieces = wire.encode_message(message, self._to_handle, self.session.max_message_bytes)
@@ -241,6 +249,10 @@ class RemoteSession:
         self.device = ""
         self.outputs: list[str] = []
         self._callbacks: dict[int, Callable] = {}
+        self._callback_count = 0  # ids are never reused: a stale id stays unknown
+        # element limits of what the worker sends (per array, per message); the plugin sets them per test
+        self.max_elements = limits.max_elements
+        self.max_message_elements = limits.max_message_elements
         self._release: list[int] = []
         self._root_cache: dict[str, Any] = {}
 
@@ -249,9 +261,15 @@ class RemoteSession:
         return self.deadline - time.monotonic()
 
     def register_callback(self, fn: Callable) -> int:
-        hid = len(self._callbacks) + 1
-        self._callbacks[hid] = fn
-        return hid
+        """Make a trusted function callable by the worker; returns its id (never reused)."""
+        self._callback_count += 1
+        self._callbacks[self._callback_count] = fn
+        return self._callback_count
+
+    def clear_callbacks(self) -> None:
+        """Forget every trusted callback: the worker calling one of their ids later
+        gets an "unknown callback" error. The plugin calls this after each test."""
+        self._callbacks.clear()
 
     def release(self, generation: int, hid: int) -> None:
         if generation == self.generation:
@@ -404,6 +422,17 @@ class RemoteSession:
             cls = CallTimeout if failed[-1].kind == "timeout" else WorkerCrashed
             raise cls(f"not run: `{culprit}` failed {len(failed)} times already (last: {failed[-1].message})")
 
+    def expire(self) -> None:
+        """End the session because its total time is used up (the grading process's
+        watchdog calls this when trusted code ran past the deadline): the worker is
+        killed, and every later request raises :class:`CallTimeout` ("not run: ...")."""
+        if not self.dead_reason:
+            self.dead_reason = f"{self.what} used up its total time limit of {self.limits.total_timeout:g} s"
+            self.dead_kind = "timeout"
+            self._fail("timeout", self.dead_reason)
+        else:
+            self._stop_worker()
+
     def _dead_error(self) -> RemoteError:
         cls = CallTimeout if self.dead_kind == "timeout" else WorkerCrashed
         return cls(f"not run: {self.dead_reason}")
@@ -443,14 +472,29 @@ class RemoteSession:
         assert self.channel is not None
         channel = self.channel
         deadline = time.monotonic() + timeout
+        too_large: wire.TooLarge | None = None
         try:
             if message is not None:
                 channel.send(message, deadline)
             while True:
-                reply = channel.read_message(deadline)
+                try:
+                    reply = channel.read_message(deadline)
+                except wire.TooLarge as exc:
+                    if not exc.callback:
+                        raise ValueTooLarge(f"{what} returned {exc.describe()}") from None
+                    too_large = too_large or exc  # the call fails once it returns
+                    channel.send({"callback_error": f"ValueError: the grader's function refused {exc.describe()}"},
+                                 deadline)
+                    continue
+                except (TimeoutError, EOFError, OSError, wire.WireError):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - whatever the worker's bytes provoke is its fault
+                    raise wire.WireError(f"an undecodable message ({type(exc).__name__})") from None
                 if isinstance(reply, dict) and "callback" in reply:
                     channel.send(self._serve_callback(reply["callback"]), deadline)
                     continue
+                if too_large is not None:
+                    raise ValueTooLarge(f"{what} passed {too_large.describe()} to a function of the grader")
                 return reply
         except TimeoutError:
             self._fail("timeout", f"{what} did not finish within {timeout:.3g} s")
@@ -465,10 +509,22 @@ class RemoteSession:
             raise self._violation(str(exc)) from None
 
     def _serve_callback(self, cb: Any) -> dict:
-        if not isinstance(cb, dict) or cb.get("id") not in self._callbacks:
+        """Run the trusted callback a ``{"callback": cb}`` frame asks for; returns the reply frame.
+
+        Raises:
+            wire.WireError: the frame is malformed (``id`` not an int, ``args`` not a
+                list, ``kwargs`` not a dict with str keys): a protocol violation.
+        """
+        if type(cb) is not dict or not set(cb) <= {"id", "args", "kwargs"} or type(cb.get("id")) is not int:
+            raise wire.WireError("a malformed callback frame")
+        args, kwargs = cb.get("args", []), cb.get("kwargs", {})
+        if type(args) is not list or type(kwargs) is not dict or any(type(k) is not str for k in kwargs):
+            raise wire.WireError("a malformed callback frame")
+        fn = self._callbacks.get(cb["id"])
+        if fn is None:
             return {"callback_error": "unknown callback"}
         try:
-            result = self._callbacks[cb["id"]](*cb.get("args", ()), **cb.get("kwargs", {}))
+            result = fn(*args, **kwargs)
             return {"callback_result": result}
         except Exception as exc:  # the trusted function failed on the student's input
             return {"callback_error": f"{type(exc).__name__}: {exc}"[:MAX_TEXT]}
@@ -519,6 +575,10 @@ class RemoteSession:
         if not isinstance(reply, dict) or not ({"ok", "error"} & set(reply)):
             raise self._violation("a reply without a result")
         stats = reply.get("stats")
+        if stats is not None and type(stats) is not dict:
+            raise self._violation("malformed statistics")
+        if "error" in reply and type(reply["error"]) not in (dict, str):
+            raise self._violation("a malformed error")
         if isinstance(stats, dict):
             rss, cpu = stats.get("maxrss"), stats.get("cpu")
             if type(rss) is int:

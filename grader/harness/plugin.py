@@ -21,7 +21,9 @@ import numpy as np
 import pytest
 from _pytest.runner import runtestprotocol
 
+from ..results import TestResult, TestStatus
 from . import scoring
+from .watchdog import TrustedTimeout, Watchdog
 
 if TYPE_CHECKING:
     from .session import GradingSession
@@ -33,6 +35,8 @@ MARKERS = {
     "question(name)": "the gradebook question this test belongs to (default: file name minus test_)",
     "hint(text)": "a hint shown to the student when the test fails",
     "call_timeout(seconds)": "time limit of each call into the student's code in this test",
+    "max_elements(n, message=m)": "most elements of one array (and, with message=, of all arrays of one "
+                                  "reply) this test accepts from the student's code",
 }
 
 
@@ -102,22 +106,82 @@ class GraderPlugin:
         return True
 
     def run_items(self, context: Context) -> list:
-        """Run every collected item against the current submission, in order."""
+        """Run every collected item against the current submission, in order.
+
+        Each item gets its own limits on the session (``call_timeout``, the
+        element limits) and runs under a watchdog set to the submission's
+        deadline: if the test's trusted code runs past it, the item ends as
+        ``timeout``, the session is expired (worker killed) and the remaining
+        items are not run. Trusted callbacks the item registered are forgotten
+        after it.
+        """
         self.context = context
-        results = []
+        session = context.session
+        limits = self.grading.config.limits
+        watchdog = Watchdog()
+        results: list = []
+        expired: str | None = None
         try:
             for i, item in enumerate(self.items):
                 spec = self.specs[item.nodeid]
+                if expired is not None:
+                    results.append(scoring.not_run(spec, TestStatus.TIMEOUT, f"not run: {expired}"))
+                    continue
                 self.current_spec = spec
-                context.session.call_timeout = spec.call_timeout or self.grading.config.limits.call_timeout
+                session.call_timeout = spec.call_timeout or limits.call_timeout
+                session.max_elements = spec.max_elements or limits.max_elements
+                session.max_message_elements = max(spec.max_message_elements or limits.max_message_elements,
+                                                   session.max_elements)
                 self.excinfos = {}
                 nextitem = self.items[i + 1] if i + 1 < len(self.items) else None
-                reports = runtestprotocol(item, nextitem=nextitem, log=False)
-                results.append(scoring.score(spec, reports, self.excinfos))
+                reports = None
+                try:
+                    with watchdog.armed(session.remaining()):
+                        reports = runtestprotocol(item, nextitem=nextitem, log=False)
+                except TrustedTimeout:  # it fired outside the phases pytest guards (between them)
+                    pass
+                finally:
+                    watchdog.disarm()
+                    session.clear_callbacks()
+                    _forget_last_exception()
+                if watchdog.fired:
+                    session.expire()
+                    expired = session.dead_reason or "the submission used up its total time limit"
+                    results.append(TestResult(name=spec.name, question=spec.question, score=0.0,
+                                              max_score=spec.points, status=TestStatus.TIMEOUT,
+                                              visibility=spec.visibility, hint=spec.hint,
+                                              message=f"{scoring.TRUSTED_TIMEOUT_MESSAGE} "
+                                                      f"({limits.total_timeout:g} s)"))
+                    _teardown_all(item)
+                else:
+                    results.append(scoring.score(spec, reports, self.excinfos))
+                self.excinfos = {}  # their tracebacks hold the test's frames, and so its arrays
         finally:
             self.context = None
             self.current_spec = None
         return results
+
+
+def _forget_last_exception() -> None:
+    """pytest keeps a failed test's exception in ``sys.last_*`` (for debuggers); its
+    traceback holds the test's frames and every array they held. Drop it."""
+    import sys
+
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        if hasattr(sys, name):
+            try:
+                delattr(sys, name)
+            except AttributeError:
+                pass
+
+
+def _teardown_all(item: pytest.Item) -> None:
+    """Tear down every fixture still set up (the remaining items will not run), with
+    the watchdog off: a failing or interrupted finalizer is ignored."""
+    try:
+        item.session._setupstate.teardown_exact(None)
+    except (Exception, TrustedTimeout):  # noqa: BLE001 - the submission is over; nothing to report it to
+        pass
 
 
 def _plugin(request: pytest.FixtureRequest) -> GraderPlugin:

@@ -17,8 +17,11 @@ import pytest
 
 from ..remote import CallTimeout, RemoteError, WorkerCrashed
 from ..results import SubmissionStatus, TestResult, TestStatus, Visibility
+from .watchdog import TrustedTimeout
 
 MAX_MESSAGE = 3000
+TRUSTED_TIMEOUT_MESSAGE = ("the test's own computation on what the submission returned ran past the "
+                           "submission's total time limit")
 DEFAULT_POINTS = 1.0
 
 
@@ -33,6 +36,8 @@ class TestSpec:
     visibility: Visibility
     hint: str
     call_timeout: float | None
+    max_elements: int | None = None  # @pytest.mark.max_elements(n): per array from the worker
+    max_message_elements: int | None = None  # @pytest.mark.max_elements(n, message=m): per reply
 
 
 def _marker_arg(item: pytest.Item, name: str, default: Any = None) -> Any:
@@ -71,6 +76,7 @@ def make_specs(items: list[pytest.Item], hidden_dir: Path | None, public_dir: Pa
         rel = path.relative_to(base).as_posix()
         question = _marker_arg(item, "question") or Path(rel).stem.removeprefix("test_")
         timeout = _marker_arg(item, "call_timeout")
+        max_elements, max_message = _max_elements(item)
         specs[item.nodeid] = TestSpec(
             nodeid=item.nodeid,
             name=f"{rel}::{item.name}",
@@ -79,8 +85,26 @@ def make_specs(items: list[pytest.Item], hidden_dir: Path | None, public_dir: Pa
             visibility=visibility,
             hint=str(_marker_arg(item, "hint", "") or ""),
             call_timeout=float(timeout) if timeout is not None else None,
+            max_elements=max_elements,
+            max_message_elements=max_message,
         )
     return specs
+
+
+def _max_elements(item: pytest.Item) -> tuple[int | None, int | None]:
+    """``@pytest.mark.max_elements(n, message=m)``: (n, m), each None where not given.
+
+    Raises:
+        ValueError: if a limit is not a positive whole number.
+    """
+    marker = item.get_closest_marker("max_elements")
+    if marker is None:
+        return None, None
+    values = [marker.args[0] if marker.args else marker.kwargs.get("value"), marker.kwargs.get("message")]
+    for v in values:
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 1):
+            raise ValueError(f"{item.nodeid}: max_elements must be a positive number of elements, got {v!r}")
+    return tuple(int(v) if v is not None else None for v in values)  # type: ignore[return-value]
 
 
 def _message(excinfo: Any) -> str:
@@ -95,6 +119,11 @@ def _message(excinfo: Any) -> str:
             text = text.split("\nassert ", 1)[0].rstrip()
     elif isinstance(exc, pytest.fail.Exception) or isinstance(exc, pytest.skip.Exception):
         text = str(getattr(exc, "msg", exc))
+    elif isinstance(exc, TrustedTimeout):
+        text = TRUSTED_TIMEOUT_MESSAGE
+    elif isinstance(exc, MemoryError):
+        text = (f"the test ran out of memory working on what the submission returned ({type(exc).__name__}: "
+                f"{str(exc)[:300]}): are its arrays far larger than they should be?")
     else:
         text = f"{type(exc).__name__}: {exc}"
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + " ..."
@@ -102,7 +131,7 @@ def _message(excinfo: Any) -> str:
 
 def _status_of(excinfo: Any) -> TestStatus:
     exc = excinfo.value if excinfo is not None else None
-    if isinstance(exc, CallTimeout):
+    if isinstance(exc, (CallTimeout, TrustedTimeout)):
         return TestStatus.TIMEOUT
     if isinstance(exc, WorkerCrashed):
         return TestStatus.CRASHED
@@ -128,7 +157,8 @@ def score(spec: TestSpec, reports: list[Any], excinfos: dict[str, Any]) -> TestR
         message = str(longrepr[2]) if isinstance(longrepr, tuple) and len(longrepr) == 3 else "skipped"
     elif setup is not None and setup.failed:
         exc = excinfos.get("setup")
-        status = _status_of(exc) if exc is not None and isinstance(exc.value, RemoteError) else TestStatus.ERROR
+        status = _status_of(exc) if exc is not None and isinstance(exc.value, (RemoteError, TrustedTimeout)) \
+            else TestStatus.ERROR
         message = _message(exc) or "the test's setup failed"
     elif call is not None and call.passed:
         status, message = TestStatus.PASSED, ""

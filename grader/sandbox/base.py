@@ -281,6 +281,9 @@ def rlimits(limits: Limits) -> dict[str, int]:
     """The rlimits a worker applies to itself (bytes, seconds, counts)."""
     return {
         "as": limits.memory,
+        # the grading process that starts the worker bounds its own data segment (soft
+        # limit, inherited): the worker's limit is its own memory, whatever the grader's
+        "data": limits.memory,
         "cpu": (int(limits.total_timeout) + 5) * max(1, limits.threads),  # CPU seconds over all threads
         "fsize": limits.disk,
         "nofile": limits.open_files,

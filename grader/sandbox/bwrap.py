@@ -221,7 +221,7 @@ class BwrapBackend(Backend):
             argv += ["--unshare-user"]
         prlimit = shutil.which("prlimit")
         if prlimit:
-            names = {"as": "--as", "cpu": "--cpu", "fsize": "--fsize", "nofile": "--nofile",
+            names = {"as": "--as", "data": "--data", "cpu": "--cpu", "fsize": "--fsize", "nofile": "--nofile",
                      "nproc": "--nproc", "core": "--core"}
             inner += [prlimit] + [f"{names[k]}={v}" for k, v in limits.items()] + ["--"]
         python = sys.executable

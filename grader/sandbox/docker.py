@@ -69,12 +69,13 @@ BOOTSTRAP = (
 
 
 def worker_limits(limits: Limits) -> dict:
-    """The limits the worker applies to itself: the rlimits, without ``as`` (memory is
+    """The limits the worker applies to itself: the rlimits, without ``as`` and ``data`` (memory is
     bounded for the whole container by its cgroup, and CUDA reserves far more address
     space than it uses) and ``nproc`` (uid 10001 is shared by every container on the
     host; the container's pids limit bounds processes), plus the GPU memory cap."""
     out: dict = rlimits(limits)
     out.pop("as")
+    out.pop("data")  # a container's processes inherit nothing from the grading process
     out.pop("nproc")
     if limits.gpu_memory_fraction > 0:
         out["gpu_memory_fraction"] = limits.gpu_memory_fraction

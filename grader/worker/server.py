@@ -40,7 +40,7 @@ _BINOPS = {
 _UNOPS = {"neg": operator.neg, "pos": operator.pos, "abs": operator.abs}
 
 _RLIMITS = {
-    "as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE,
+    "as": resource.RLIMIT_AS, "data": resource.RLIMIT_DATA, "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE,
     "nofile": resource.RLIMIT_NOFILE, "nproc": getattr(resource, "RLIMIT_NPROC", None),
     "core": resource.RLIMIT_CORE,
 }

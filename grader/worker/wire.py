@@ -55,6 +55,35 @@ class WireError(Exception):
     """A message that breaks the protocol: malformed, too large, too deep, or of a forbidden type."""
 
 
+class TooLarge(WireError):
+    """A well-formed message holding more array elements than the receiver accepts.
+
+    Not a protocol violation: the frame was read whole, so the channel stays in
+    step; the trusted side fails the call (or the callback) that carried it.
+
+    Attributes:
+        elements: the element count found (one array's, or the message's so far).
+        limit: the limit it broke (elements).
+        per: ``"array"`` (one array over ``max_elements``) or ``"message"`` (all
+            arrays of the message together over ``max_total``).
+        shape: the offending array's shape (``per == "array"``), else None.
+        callback: True if the message was a callback frame (set by :func:`decode_payload`).
+    """
+
+    def __init__(self, elements: int, limit: int, per: str, shape: tuple | None = None) -> None:
+        self.elements, self.limit, self.per, self.shape = elements, limit, per, shape
+        self.callback = False
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """``an array of 1,400,000 elements (shape (2, 700000)); the limit is 1,000,000 elements per array``."""
+        if self.per == "array":
+            shape = f" (shape {self.shape})" if self.shape is not None else ""
+            return (f"an array of {self.elements:,} elements{shape}; "
+                    f"the limit is {self.limit:,} elements per array")
+        return f"arrays of more than {self.limit:,} elements in all; the limit is {self.limit:,} elements per message"
+
+
 class Handle:
     """A reference to an object that lives on the other side of the channel."""
 
@@ -215,14 +244,33 @@ class Decoder:
             returns the local object to use. If None, handles raise WireError.
         torch_arrays: if True, arrays tagged as torch tensors become tensors
             (the worker side); otherwise every array is a numpy array.
+        max_elements: the most elements one array (or bytes value) may hold; None: no limit.
+        max_total: the most elements all arrays, numpy scalars and bytes of the message
+            may hold together; None: no limit. Elements, not bytes: a bool array
+            becomes eight times larger once a test casts it to float64.
+
+    Raises (from :meth:`decode`):
+        TooLarge: a value over ``max_elements`` or ``max_total``.
+        WireError: anything malformed.
     """
 
-    def __init__(self, buffers: memoryview, offsets: list, from_handle=None, torch_arrays: bool = False):
+    def __init__(self, buffers: memoryview, offsets: list, from_handle=None, torch_arrays: bool = False,
+                 max_elements: int | None = None, max_total: int | None = None):
         self.region = buffers
         self.offsets = offsets
         self.from_handle = from_handle
         self.torch_arrays = torch_arrays
         self.nodes = 0
+        self.max_elements = max_elements
+        self.max_total = max_total
+        self.elements = 0
+
+    def _count(self, n: int, shape: tuple | None) -> None:
+        if self.max_elements is not None and n > self.max_elements:
+            raise TooLarge(n, self.max_elements, "array", shape)
+        self.elements += n
+        if self.max_total is not None and self.elements > self.max_total:
+            raise TooLarge(self.elements, self.max_total, "message")
 
     def _buf(self, index: Any) -> memoryview:
         if type(index) is not int or not 0 <= index < len(self.offsets):
@@ -266,9 +314,12 @@ class Decoder:
             buf = self._buf(node["$s"])
             if len(buf) != dt.itemsize:
                 raise WireError("scalar buffer has the wrong size")
+            self._count(1, None)
             return np.frombuffer(buf, dtype=dt)[0].copy()
         if "$y" in node:
-            return bytes(self._buf(node["$y"]))
+            buf = self._buf(node["$y"])
+            self._count(len(buf), (len(buf),))
+            return bytes(buf)
         if "$c" in node:
             parts = self._list(node["$c"])
             if len(parts) != 2:
@@ -314,6 +365,7 @@ class Decoder:
         buf = self._buf(node["$a"])
         if count * dt.itemsize != len(buf):
             raise WireError("array buffer does not match its shape and dtype")
+        self._count(count, tuple(shape))
         try:  # a zero-size shape can still hold a dimension numpy refuses (> 2**63, or too big together)
             arr = np.frombuffer(buf, dtype=dt).reshape(shape) if count else np.zeros(shape, dtype=dt)
         except (ValueError, OverflowError, MemoryError):
@@ -327,10 +379,17 @@ class Decoder:
         return arr
 
 
-def decode_payload(payload: bytearray, from_handle=None, torch_arrays: bool = False) -> Any:
+def decode_payload(payload: bytearray, from_handle=None, torch_arrays: bool = False,
+                   max_elements: int | None = None, max_total: int | None = None) -> Any:
     """Decode a frame payload (everything after the u64 length).
 
+    Args:
+        max_elements, max_total: element limits per array and per message (see
+            :class:`Decoder`); None: no limit (the worker side).
+
     Raises:
+        TooLarge: a well-formed message over an element limit (``callback`` says
+            whether it was a callback frame).
         WireError: on any malformed content.
     """
     if len(payload) < _HLEN.size:
@@ -346,9 +405,19 @@ def decode_payload(payload: bytearray, from_handle=None, torch_arrays: bool = Fa
         raise WireError("bad header")
     region = memoryview(payload)[_HLEN.size + hlen:]
     try:
-        return Decoder(region, header["b"], from_handle, torch_arrays).decode(header["m"])
+        return Decoder(region, header["b"], from_handle, torch_arrays, max_elements, max_total).decode(header["m"])
+    except TooLarge as exc:
+        exc.callback = _is_callback_frame(header["m"])
+        raise
     except RecursionError:
         raise WireError("message nested too deeply") from None
+
+
+def _is_callback_frame(tree: Any) -> bool:
+    """Whether an encoded message is ``{"callback": ...}`` (looked at without decoding it)."""
+    if type(tree) is not dict or type(tree.get("$d")) is not list:
+        return False
+    return any(type(pair) is list and len(pair) == 2 and pair[0] == "callback" for pair in tree["$d"])
 
 
 # --------------------------------------------------------------------------- blocking I/O (worker side)
