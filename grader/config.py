@@ -11,6 +11,9 @@ Example::
     fresh_runs = false                # true: tests may ask for fresh runs (grader.testing.fresh_run)
                                       # cheaply: the worker forks one child per run from a clean parent
     preload = []                      # modules that clean parent imports first, e.g. ["torch"]
+    graded_names = []                 # the names the tests call, e.g. ["build_model", "train_model"]:
+                                      # a fresh run of a notebook leaves out slow cells that define
+                                      # nothing they use (grader.notebook.cells_to_skip)
 
     [limits]
     load_timeout = 60        # seconds to run the whole notebook or module
@@ -129,6 +132,7 @@ class AssignmentConfig:
     course: Course | None = None
     fresh_runs: bool = False
     preload: tuple[str, ...] = ()
+    graded_names: tuple[str, ...] = ()
 
     @property
     def assignment_dir(self) -> Path:
@@ -172,7 +176,8 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CourseError(f"{path}: invalid TOML: {exc}") from None
-    allowed = {"title", "files", "data", "reference", "points", "seed", "limits", "fresh_runs", "preload"}
+    allowed = {"title", "files", "data", "reference", "points", "seed", "limits", "fresh_runs", "preload",
+               "graded_names"}
     unknown = set(raw) - allowed
     if unknown:
         raise CourseError(f"{path}: unknown settings: {', '.join(sorted(unknown))}")
@@ -197,6 +202,10 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
         if not isinstance(preload, list) or not all(
                 isinstance(m, str) and all(part.isidentifier() for part in m.split(".")) for m in preload):
             raise ValueError(f"preload must be a list of module names, got {preload!r}")
+        graded_names = raw.get("graded_names", [])
+        if not isinstance(graded_names, list) or not all(isinstance(n, str) and n.isidentifier()
+                                                         for n in graded_names):
+            raise ValueError(f"graded_names must be a list of Python names, got {graded_names!r}")
         cfg = AssignmentConfig(
             name=name,
             title=str(raw.get("title", name)),
@@ -209,6 +218,7 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
             course=course,
             fresh_runs=fresh_runs,
             preload=tuple(preload),
+            graded_names=tuple(graded_names),
         )
     except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: int(inf)
         raise CourseError(f"{path}: {exc}") from None

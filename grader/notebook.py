@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
+import symtable
 from dataclasses import dataclass
 
 import nbformat
@@ -158,3 +159,96 @@ def _line(line: str) -> str:
     if re.match(r"^[\w.\[\]'\"()]+\?\??\s*$", stripped):
         return f"{indent}pass  # skipped help"
     return line
+
+
+def _cell_names(source: str) -> tuple[set[str], set[str], set[str], bool] | None:
+    """(names a cell defines at top level, names its top-level code reads, the global names its
+    functions and classes read plus the names of those functions and classes, whether it
+    imports at top level), from Python's own scoping (:mod:`symtable`); None if the cell does
+    not parse."""
+    try:
+        top = symtable.symtable(source, "<cell>", "exec")
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    defined: set[str] = set()
+    top_reads: set[str] = set()
+    api: set[str] = set()
+    imports = False
+    for sym in top.get_symbols():
+        name = sym.get_name()
+        if sym.is_assigned() or sym.is_imported() or sym.is_namespace():
+            defined.add(name)
+        if sym.is_referenced():
+            top_reads.add(name)
+        if sym.is_namespace():
+            api.add(name)  # a function or class: the tests may call it
+        imports = imports or sym.is_imported()
+    stack = list(top.get_children())
+    while stack:
+        table = stack.pop()
+        for sym in table.get_symbols():
+            if sym.is_referenced() and sym.is_global():
+                api.add(sym.get_name())
+        stack.extend(table.get_children())
+    for node in tree.body:  # train_model = lambda ...: a function too
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+            api.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return defined, top_reads, api, imports
+
+
+def cells_to_skip(cells: list[Cell], report: object, *, roots: tuple[str, ...] | list[str] = (),
+                  min_seconds: float = 0.25) -> list[int]:
+    """The slow cells a fresh run of the notebook may leave out, by index.
+
+    A competition lab loads the notebook afresh for every training run
+    (:func:`grader.testing.fresh_run`). A notebook that cross-validates at top
+    level would then repeat its own experiments in every run. A cell is left
+    out of those later loads only if *all* of these hold:
+
+    * it took at least ``min_seconds`` in the first load (``report``: the
+      worker's load report, with each cell's ``seconds``) and ran there;
+    * it imports nothing (imports may have side effects);
+    * it defines nothing the graded code needs: the ``roots`` (the names the
+      tests call, e.g. ``build_model`` and ``train_model``; the assignment's
+      ``graded_names``), the global names read by the functions and classes of
+      any cell that defines a needed name, and what the top-level code of such
+      a cell reads, closed over every cell. Without ``roots``, every function
+      and class of the notebook and every global they read is needed.
+
+    So a cell such as ``mean, std = cross_validate()`` is left out, while a cell
+    that computes a constant ``train_model`` uses is kept however slow it is.
+    Cells that do not parse are kept.
+
+    Returns:
+        Cell indices (as in :class:`Cell`), in notebook order.
+    """
+    seconds: dict[int, float] = {}
+    ran: set[int] = set()
+    entries = report.get("cells") if isinstance(report, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and type(entry.get("index")) is int:
+            value = entry.get("seconds")
+            seconds[entry["index"]] = float(value) if isinstance(value, (int, float)) else 0.0
+            if entry.get("status") == "ok":
+                ran.add(entry["index"])
+    parsed = {c.index: _cell_names(c.source) for c in cells}
+    needed: set[str] = set(roots)
+    if not needed:
+        for names in parsed.values():
+            if names is not None:
+                needed |= names[2]
+    changed = True
+    while changed:  # a cell that defines a needed name needs what its code reads
+        changed = False
+        for names in parsed.values():
+            if names is not None and names[0] & needed and not (names[1] | names[2]) <= needed:
+                needed |= names[1] | names[2]
+                changed = True
+    skip = []
+    for c in cells:
+        names = parsed[c.index]
+        if (names is not None and c.index in ran and seconds.get(c.index, 0.0) >= min_seconds
+                and not names[3] and not names[0] & needed):
+            skip.append(c.index)
+    return skip

@@ -29,6 +29,7 @@ import pytest
 
 from .. import __version__
 from ..config import AssignmentConfig
+from ..notebook import cells_to_skip
 from ..remote import RemoteError, RemoteSession, SubmissionProxy
 from ..results import SubmissionResult, SubmissionStatus, TestStatus
 from ..sandbox import Backend, WorkerProcess, WorkerSpec
@@ -270,6 +271,9 @@ class GradingSession:
                         result.status, result.message = SubmissionStatus.INVALID, syntax
                         result.tests = [scoring.not_run(s, TestStatus.ERROR, f"not run: {syntax}") for s in specs]
                         return
+                    if sub.kind == "notebook" and self.config.fresh_runs:
+                        session.run_skip = cells_to_skip(sub.cells, session.load_report,
+                                                         roots=self.config.graded_names)
                     context = plugin_module.Context(SubmissionProxy(session), session)
                     result.tests = plugin.run_items(context)
                     result.metrics = dict(context.metrics)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import linecache
 import signal
 import sys
+import time
 import traceback
 import types
 from pathlib import Path
@@ -99,16 +100,19 @@ def _compile(source: str, filename: str) -> types.CodeType | dict:
         return info
 
 
-def run_notebook(cells: list[dict], cell_timeout: float | None) -> tuple[types.ModuleType, list[dict]]:
+def run_notebook(cells: list[dict], cell_timeout: float | None,
+                 skip: frozenset[int] | set[int] = frozenset()) -> tuple[types.ModuleType, list[dict]]:
     """Run notebook code cells in order in a fresh ``__main__`` module.
 
     Args:
         cells: ``[{"index": int, "source": str}, ...]`` in notebook order.
         cell_timeout: seconds per cell (None: no limit).
+        skip: indices of cells not to run (a fresh run leaves out slow cells that
+            define nothing the graded functions use; see :mod:`grader.notebook`).
 
     Returns:
         The namespace module and one report per cell:
-        ``{"index", "status": "ok"|"error"|"timeout", "error"?}``.
+        ``{"index", "status": "ok"|"error"|"timeout"|"skipped", "error"?, "seconds"}``.
     """
     module = types.ModuleType("__main__")
     module.__dict__["__builtins__"] = __builtins__
@@ -119,12 +123,17 @@ def run_notebook(cells: list[dict], cell_timeout: float | None) -> tuple[types.M
     reports = []
     for cell in cells:
         index = cell["index"]
+        if index in skip:
+            reports.append({"index": index, "status": "skipped", "seconds": 0.0})
+            continue
         code = _compile(cell["source"], f"<cell {index}>")
         if isinstance(code, dict):
-            reports.append({"index": index, "status": "error", "error": code})
+            reports.append({"index": index, "status": "error", "error": code, "seconds": 0.0})
             continue
+        start = time.perf_counter()
         report = _run_code(code, module.__dict__, cell_timeout)
         report["index"] = index
+        report["seconds"] = time.perf_counter() - start
         reports.append(report)
     return module, reports
 

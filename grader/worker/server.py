@@ -190,7 +190,9 @@ class Worker:
         sys.path.insert(0, os.getcwd())
         start = time.perf_counter()
         if req["kind"] == "notebook":
-            module, cells = loader.run_notebook(req["cells"], req.get("cell_timeout"))
+            skip = req.get("skip") or []
+            module, cells = loader.run_notebook(req["cells"], req.get("cell_timeout"),
+                                                frozenset(i for i in skip if type(i) is int))
         else:
             module, cells = loader.run_module(req["path"], req["name"], req.get("cell_timeout"))
         self.root = module
