@@ -29,7 +29,8 @@ The board lists every submission of the assignment in three groups:
 
 1. ranked: an accuracy and a passed permutation check, by accuracy
    descending, ties (accuracies equal to 9 decimals) broken by fewer
-   parameters, then by student id; ranks are 1, 2, 3... with no shared ranks;
+   parameters; a full tie (the same accuracy and parameter count) shares its
+   rank (1, 2, 2, 4) and is listed by student id: no name wins a tie;
 2. unranked (rank missing), with a note: an accuracy but an unverified network
    (or, by default, no ``verified`` recorded), a failed permutation check,
    (by default) no permutation check recorded, or a network that breaks the
@@ -150,8 +151,15 @@ def leaderboard(
         (_row(r, metric, std_metric, require_permutation_check, require_verified) for r in results), key=lambda e: e[0]
     )
     rows = []
-    for rank, (_, row) in enumerate(entries, start=1):
-        row["rank"] = rank if row["rank"] else None
+    previous: tuple[Any, ...] | None = None
+    shown_rank = 0
+    for position, (key, row) in enumerate(entries, start=1):
+        if row["rank"]:
+            if key[:3] != previous:  # a full tie (accuracy and parameters) shares the rank: 1, 2, 2, 4
+                shown_rank, previous = position, key[:3]
+            row["rank"] = shown_rank
+        else:
+            row["rank"] = None
         rows.append(row)
     df = pd.DataFrame(rows, columns=COLUMNS)
     df = df.astype(
