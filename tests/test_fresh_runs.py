@@ -164,6 +164,17 @@ def fork(request):
     return request.param
 
 
+@pytest.fixture(params=["subprocess", pytest.param("bwrap", marks=pytest.mark.sandbox),
+                        pytest.param("docker", marks=[pytest.mark.docker, pytest.mark.slow])])
+def backend_name(request) -> str:
+    """The three backends; the sandboxes (bwrap, docker) promise more than the subprocess."""
+    if request.param == "bwrap":
+        request.getfixturevalue("bwrap_required")
+    if request.param == "docker":
+        request.getfixturevalue("docker_required")
+    return request.param
+
+
 @pytest.fixture
 def runs(backend_name, tmp_path):
     r = Runs(backend_name, tmp_path)
@@ -207,9 +218,8 @@ def test_files_do_not_survive_a_run(runs, fork, folder, backend_name):
         assert sub.read_file("student.py") is not None  # the submission's own files are back
 
 
-@pytest.mark.sandbox
 def test_daemons_do_not_survive_a_run(runs, fork, backend_name):
-    if backend_name != "bwrap":
+    if backend_name == "subprocess":
         pytest.skip("only a sandbox with its own PID namespace promises this")
     sub = runs.proxy(fork=fork)
     with fresh_run(sub):
@@ -220,9 +230,8 @@ def test_daemons_do_not_survive_a_run(runs, fork, backend_name):
         assert sub.read_file("/tmp/daemon.pid") is None
 
 
-@pytest.mark.sandbox
 def test_sysv_shared_memory_does_not_survive_a_run(runs, fork, backend_name):
-    if backend_name != "bwrap":
+    if backend_name == "subprocess":
         pytest.skip("only a sandbox with its own IPC namespace promises this")
     sub = runs.proxy(fork=fork)
     with fresh_run(sub):
@@ -232,9 +241,8 @@ def test_sysv_shared_memory_does_not_survive_a_run(runs, fork, backend_name):
         assert sub.sysv_shm_read() is None
 
 
-@pytest.mark.sandbox
 def test_the_zygote_memory_cannot_be_read(runs, backend_name):
-    if backend_name != "bwrap":
+    if backend_name == "subprocess":
         pytest.skip("the unisolated backend runs as the user, who may read their own processes")
     sub = runs.proxy(fork=True)
     with fresh_run(sub):

@@ -3,8 +3,10 @@
 The reference gets full marks, the untouched template loads cleanly and scores
 nothing, and the example submissions in ``submissions/lab-iris/`` get the
 outcomes their README states: honest networks full marks, each rule broken
-loses its own points, the memoriser fails the label-permutation check, and a
-network reused across folds fails cross-validation.
+loses its own points, the memoriser fails the label-permutation check and is
+unverified (its lookup cannot be rebuilt from whitelisted layers), every honest
+network is verified, and a network reused across calls of build_model fails
+the accuracy test.
 
 ``grace`` (a training loop that never ends) is left out: it costs three 30 s
 timeouts. All submissions are graded in one session with the unisolated
@@ -40,7 +42,7 @@ EXPECTED = {
     "carol": (31, {"accuracy": 44, "learning": 25}),
     "dave": (76, {"architecture": 24}),
     "erin": (88, {"architecture": 12}),
-    "frank": (35, {"accuracy": 40, "learning": 25}),
+    "frank": (34, {"architecture": 1, "accuracy": 40, "learning": 25}),
     "heidi": (0, {"architecture": 31, "accuracy": 44, "learning": 25}),
     "ivan": (60, {"accuracy": 40}),
     "judy": (60, {"accuracy": 40}),
@@ -102,7 +104,8 @@ def test_memoriser_is_caught(graded):
     metrics = graded["frank"].metrics
     assert metrics["learns_from_labels"] == 0.0
     assert metrics["permutation_accuracy"] > 0.9
-    assert metrics["accuracy_mean"] == 0.0  # the species are recoded in every fold
+    assert metrics["verified"] == 0.0  # torch.cdist and indexing: not on the whitelist
+    assert metrics["accuracy_mean"] < 0.5  # the species are recoded in every run
 
 
 def test_honest_networks_learn_from_labels(graded):
@@ -110,6 +113,13 @@ def test_honest_networks_learn_from_labels(graded):
         metrics = graded[student].metrics
         assert metrics["learns_from_labels"] == 1.0, student
         assert metrics["permutation_accuracy"] <= 0.7, student
+        assert metrics["shuffled_fit_p"] <= 0.05, student
+
+
+def test_honest_networks_are_verified(graded):
+    for student in ("reference", "alice", "bob", "carol", "kate", "dave", "erin", "judy"):
+        assert graded[student].metrics["verified"] == 1.0, student
+    assert graded["reference"].metrics["n_params"] == 4 * 32 + 32 + 32 * 16 + 16 + 16 * 3 + 3 + 8
 
 
 def test_rule_breakers_are_marked(graded):
@@ -118,6 +128,6 @@ def test_rule_breakers_are_marked(graded):
     assert graded["alice"].metrics["architecture_ok"] == 1.0
 
 
-def test_network_reused_across_folds_records_no_accuracy(graded):
+def test_network_reused_across_calls_records_no_accuracy(graded):
     assert "accuracy_mean" not in graded["ivan"].metrics
     assert "build_model" in next(t.message for t in graded["ivan"].tests if not t.passed)
