@@ -20,11 +20,14 @@ LAB = "lab-iris"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def metrics(acc: float, *, std: float = 0.02, n: int = 83, learns: float | None = 1.0, perm: float = 0.34):
+def metrics(acc: float, *, std: float = 0.02, n: int = 83, learns: float | None = 1.0, perm: float = 0.34,
+            verified: float | None = 1.0):
     out = {"accuracy_mean": acc, "accuracy_std": std, "n_params": n, "train_time_s": 0.25,
            "permutation_accuracy": perm}  # fmt: skip
     if learns is not None:
         out["learns_from_labels"] = learns
+    if verified is not None:
+        out["verified"] = verified
     return out
 
 
@@ -68,7 +71,7 @@ def test_board_order_ranks_and_notes(board_store: ResultStore):
     [
         # same accuracy: fewer parameters first
         ({"x": (0.9, 200), "y": (0.9, 100)}, ["y", "x"]),
-        # same accuracy and parameters: student id decides
+        # same accuracy and parameters: a shared rank, listed by student id
         ({"zed": (0.9, 100), "amy": (0.9, 100), "kim": (0.9, 100)}, ["amy", "kim", "zed"]),
         # accuracies equal up to float noise count as a tie
         ({"x": (0.1 + 0.2, 50), "y": (0.3, 40)}, ["y", "x"]),
@@ -82,7 +85,32 @@ def test_ties_break_by_parameters_then_student(store: ResultStore, entries, expe
         save(store, student, metrics(acc, n=n))
     df = leaderboard(store, LAB)
     assert df["student"].tolist() == expected
-    assert df["rank"].tolist() == list(range(1, len(expected) + 1))
+    shared = len({entries[s] for s in expected}) == 1
+    assert df["rank"].tolist() == ([1] * len(expected) if shared else list(range(1, len(expected) + 1)))
+
+
+def test_full_ties_share_a_rank_and_the_next_rank_counts_them(store: ResultStore):
+    for student, acc in (("b", 0.9), ("a", 0.9), ("c", 0.8)):
+        save(store, student, metrics(acc, n=100))
+    df = leaderboard(store, LAB)
+    assert df["student"].tolist() == ["a", "b", "c"]
+    assert df["rank"].tolist() == [1, 1, 3]
+
+
+@pytest.mark.parametrize(("verified", "require", "ranked", "note"), [
+    (0.0, True, False, "unverified network"),
+    (0.0, False, False, "unverified network"),
+    (None, True, False, "was not verified"),
+    (None, False, True, ""),
+    (1.0, True, True, ""),
+])
+def test_only_verified_networks_are_ranked(store: ResultStore, verified, require, ranked, note):
+    save(store, "top", metrics(0.99, verified=verified))
+    save(store, "honest", metrics(0.5))
+    df = leaderboard(store, LAB, require_verified=require).set_index("student")
+    assert pd.isna(df.loc["top", "rank"]) != ranked
+    assert note in df.loc["top", "note"]
+    assert df.loc["honest", "rank"] == (2 if ranked else 1)
 
 
 @pytest.mark.parametrize(

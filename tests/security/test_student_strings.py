@@ -292,7 +292,7 @@ def test_error_lines_are_inert(monkeypatch):
 
 def lab_metrics(acc: float = 0.9, **kw: float) -> dict[str, float]:
     return {"accuracy_mean": acc, "accuracy_std": 0.02, "n_params": 83, "train_time_s": 0.25,
-            "permutation_accuracy": 0.34, "learns_from_labels": 1.0, **kw}
+            "permutation_accuracy": 0.34, "learns_from_labels": 1.0, "verified": 1.0, **kw}
 
 
 @pytest.fixture
