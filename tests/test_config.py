@@ -148,6 +148,10 @@ def test_unknown_assignment_lists_the_known_ones(course):
     ("reference = 5", "reference must be a file name"),
     ("seed = 'abc'", "invalid literal"),
     ("points = 'ten'", "could not convert"),
+    ("fresh_runs = 1", "fresh_runs must be true or false"),
+    ("preload = 'torch'", "preload must be a list of module names"),
+    ("preload = ['torch; import os']", "preload must be a list of module names"),
+    ("graded_names = ['build-model']", "graded_names must be a list of Python names"),
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None)
 def test_invalid_settings_raise_course_error_naming_the_file(course, toml, match):
     path = course.root / "assignments/hw1/assignment.toml"
@@ -176,3 +180,15 @@ def test_real_course_assignments_load():
     for name in names:
         cfg = load_assignment(course, name)
         assert cfg.files and cfg.limits.call_timeout > 0
+
+
+def test_fresh_runs_preload_and_graded_names(write_files):
+    course = Course.at(write_files({"assignments/lab/assignment.toml":
+                                    'fresh_runs = true\npreload = ["torch", "torch._dynamo"]\n'
+                                    'graded_names = ["build_model", "train_model"]\n'}))
+    cfg = load_assignment(course, "lab")
+    assert cfg.fresh_runs is True
+    assert cfg.preload == ("torch", "torch._dynamo")
+    assert cfg.graded_names == ("build_model", "train_model")
+    plain = load_assignment(Course.at(write_files({"assignments/hw/assignment.toml": ""})), "hw")
+    assert (plain.fresh_runs, plain.preload, plain.graded_names) == (False, (), ())

@@ -12,7 +12,9 @@ from grader.crossval import (
     accuracy,
     label_permutation,
     load_iris_csv,
+    random_recoding,
     repeated_stratified_kfold,
+    simulate_flowers,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,3 +155,45 @@ def test_label_permutation_keeps_counts_and_breaks_the_link(iris_y):
     assert np.mean(shuffled == iris_y) < 0.5
     np.testing.assert_array_equal(shuffled, label_permutation(iris_y, seed=5))
     assert not np.array_equal(shuffled, label_permutation(iris_y, seed=6))
+
+
+# --- random_recoding and simulate_flowers ------------------------------------------
+
+
+def test_random_recoding_is_a_permutation_but_never_the_identity():
+    codes = {tuple(random_recoding(seed)) for seed in range(200)}
+    assert codes == {(0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)}  # all 5, no identity
+    assert np.array_equal(random_recoding(7), random_recoding(7))
+    assert random_recoding(7).dtype == np.int64
+
+
+def test_simulated_flowers_follow_each_class_of_the_training_data():
+    X, y = load_iris_csv(IRIS_CSV)
+    Z, labels = simulate_flowers(X, y, 4000, seed=1)
+    assert Z.dtype == np.float32 and Z.shape == (12000, 4)
+    assert labels.dtype == np.int64 and np.array_equal(np.bincount(labels), [4000] * 3)
+    for c in range(3):
+        assert np.allclose(Z[labels == c].mean(0), X[y == c].mean(0), atol=0.03)
+        assert np.allclose(np.cov(Z[labels == c], rowvar=False), np.cov(X[y == c], rowvar=False), atol=0.02)
+    # new flowers: none of them is a row of the public table
+    nearest = np.abs(Z[:, None, :] - X[None, :, :]).max(axis=2).min(axis=1)
+    assert nearest.min() > 1e-4
+
+
+def test_simulated_flowers_are_reproducible_and_depend_only_on_the_data_given():
+    X, y = load_iris_csv(IRIS_CSV)
+    a = simulate_flowers(X, y, 10, seed=3)
+    b = simulate_flowers(X, y, 10, seed=3)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    other = simulate_flowers(X[:100], y[:100], 10, seed=3)  # setosa and versicolor only
+    assert set(other[1].tolist()) == {0, 1}
+
+
+@pytest.mark.parametrize("X, y, match", [
+    (np.zeros((6, 4)), np.array([0, 0, 0, 1, 1, 1]), "more than 4 are needed"),
+    (np.zeros((6,)), np.zeros(6, dtype=np.int64), "shape"),
+    (np.zeros((6, 4)), np.zeros(6), "integer"),
+])
+def test_simulate_flowers_rejects_bad_input(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        simulate_flowers(X, y, 5, seed=0)

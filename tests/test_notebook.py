@@ -14,7 +14,7 @@ import sys
 import nbformat
 import pytest
 
-from grader.notebook import Cell, NotebookError, read_notebook, transform_ipython
+from grader.notebook import Cell, NotebookError, cells_to_skip, read_notebook, transform_ipython
 from grader.worker import loader
 
 
@@ -176,3 +176,54 @@ def test_a_broken_cell_does_not_stop_the_notebook(run_cells):
     assert reports[1]["error"]["type"] == "ValueError" and "plot failed" in reports[1]["error"]["message"]
     assert reports[2]["error"]["type"] == "SyntaxError" and "<cell 2>" in reports[2]["error"]["where"]
     assert module.b == 2
+
+
+# --- cells a fresh run may leave out ------------------------------------------------
+
+LAB_CELLS = [
+    Cell(0, "import numpy as np\nimport torch\ntorch.set_num_threads(1)"),
+    Cell(1, "X = np.zeros((4, 4))\nHIDDEN = 8"),
+    Cell(2, "def build_model():\n    return torch.nn.Linear(4, HIDDEN)"),
+    Cell(3, "SCALE = slow_constant()"),
+    Cell(4, "def train_model(model, X, y):\n    return model if SCALE else None"),
+    Cell(5, "def cross_validate():\n    return train_model(build_model(), X, None)\nresult = cross_validate()"),
+    Cell(6, "print(result)\nfor i in range(3):\n    result = cross_validate()"),
+    Cell(7, "import sklearn\nslow = 1"),
+]
+
+
+def _report(seconds: float, failed: tuple[int, ...] = ()) -> dict:
+    return {"cells": [{"index": c.index, "status": "error" if c.index in failed else "ok", "seconds": seconds}
+                      for c in LAB_CELLS]}
+
+
+def test_slow_experiment_cells_are_left_out_of_fresh_runs():
+    skip = cells_to_skip(LAB_CELLS, _report(5.0), roots=("build_model", "train_model"))
+    # 3 computes a name train_model reads; 7 imports; 0-2 and 4 define what the graded names need
+    assert skip == [5, 6]
+
+
+def test_fast_cells_and_failed_cells_are_kept():
+    assert cells_to_skip(LAB_CELLS, _report(0.01), roots=("build_model", "train_model")) == []
+    assert cells_to_skip(LAB_CELLS, _report(5.0, failed=(5, 6)), roots=("build_model", "train_model")) == []
+
+
+def test_without_roots_every_function_is_needed():
+    # cross_validate is a function: cell 5 stays; cell 6 defines only `result` and `i`
+    assert cells_to_skip(LAB_CELLS, _report(5.0)) == [6]
+
+
+def test_a_cell_that_does_not_parse_is_kept():
+    cells = [Cell(0, "def f(:\n    pass"), Cell(1, "x = 1")]
+    report = {"cells": [{"index": 0, "status": "ok", "seconds": 9.0}, {"index": 1, "status": "ok", "seconds": 9.0}]}
+    assert cells_to_skip(cells, report, roots=("f",)) == [1]
+
+
+def test_skipped_cells_do_not_run_and_are_reported(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cells = [{"index": 0, "source": "a = 1"}, {"index": 1, "source": "open('ran', 'w').write('x')"},
+             {"index": 2, "source": "b = a + 1"}]
+    module, reports = loader.run_notebook(cells, None, skip={1})
+    assert module.b == 2 and not (tmp_path / "ran").exists()
+    assert [r["status"] for r in reports] == ["ok", "skipped", "ok"]
+    assert all(isinstance(r["seconds"], float) for r in reports)

@@ -617,9 +617,9 @@ def test_crash_is_detected_and_the_next_call_gets_a_fresh_worker(harness, call, 
     assert not isinstance(info.value, ProtocolViolation)
     assert [e.kind for e in session.events] == ["crashed"]
     assert add(2, 2) == 4
-    with pytest.raises(WorkerCrashed, match="belonged to a worker that is gone"):
+    with pytest.raises(WorkerCrashed, match="belonged to a worker or run that is gone"):
         value.data
-    with pytest.raises(WorkerCrashed, match="belonged to a worker that is gone"):
+    with pytest.raises(WorkerCrashed, match="belonged to a worker or run that is gone"):
         proxy.add(value, 1)
 
 

@@ -30,13 +30,24 @@ HONEST = "reference_copy"
 REFERENCE_PARAMS = 4 * 32 + 32 + 32 * 16 + 16 + 16 * 3 + 3 + 8
 
 
+def _attacks() -> dict[str, str]:
+    """Every attack's source by student id; ``param_count_huge`` is ``param_count_lies`` reporting 10**30."""
+    out = {p.stem: p.read_text(encoding="utf-8") for p in sorted(ATTACKS.glob("*.py"))}
+    out["param_count_huge"] = out["param_count_lies"].replace('LIE = "negative"', 'LIE = "huge"')
+    assert out["param_count_huge"] != out["param_count_lies"]
+    return out
+
+
+ATTACK_NAMES = sorted(_attacks())
+
+
 @pytest.fixture(scope="module")
 def board(tmp_path_factory, bwrap_required):
     where = tmp_path_factory.mktemp("iris-red-team")
     subs = where / "submissions"
-    for attack in sorted(ATTACKS.glob("*.py")):
-        (subs / attack.stem).mkdir(parents=True)
-        shutil.copy(attack, subs / attack.stem / "lab_iris.py")
+    for name, source in _attacks().items():
+        (subs / name).mkdir(parents=True)
+        (subs / name / "lab_iris.py").write_text(source, encoding="utf-8")
     (subs / HONEST).mkdir()
     shutil.copy(REFERENCE, subs / HONEST / "lab_iris.py")
     db = where / "grades.db"
@@ -56,14 +67,14 @@ def _rank(rows, student):
 
 def test_every_attack_was_graded(board):
     results, rows, html = board
-    expected = {p.stem for p in ATTACKS.glob("*.py")} | {HONEST}
+    expected = set(ATTACK_NAMES) | {HONEST}
     assert set(results) == expected
     assert all(str(r.status) == "graded" for r in results.values()), {s: r.message for s, r in results.items()}
     assert results[HONEST].score == 100 and _rank(rows, HONEST) == 1
     assert html.read_text(encoding="utf-8").count("<tr") == len(expected) + 1
 
 
-@pytest.mark.parametrize("attack", sorted(p.stem for p in ATTACKS.glob("*.py")))
+@pytest.mark.parametrize("attack", ATTACK_NAMES)
 def test_no_attack_ranks_above_the_reference(board, attack):
     results, rows, _ = board
     rank, honest = _rank(rows, attack), _rank(rows, HONEST)

@@ -1,7 +1,8 @@
 """A parameter count that lies: wins accuracy ties, or breaks the leaderboard.
 
 Attack: an honest network (the reference's layers and training) whose
-``parameters()`` reports -1 values (or 10**30 with ``LIE = "huge"``): the
+``parameters()`` reports -1 values (or 10**30 with ``LIE = "huge"``: the red
+team's test grades that variant as ``param_count_huge``): the
 worker's own description of the network counted them, and ties at the same
 accuracy went to fewer parameters; 10**30 crashed ``grader leaderboard``
 for the whole class (OverflowError).
