@@ -298,8 +298,12 @@ class RemoteSession:
                 raise self._violation("the worker did not greet")
             if self.fork:
                 timeout = min(self.limits.load_timeout, max(self.remaining(), 0.1))
-                self.request({"op": "zygote", "preload": list(self.preload), "isolated": self.isolated},
-                             timeout=timeout, what="preparing the worker", _starting=True)
+                try:
+                    self.request({"op": "zygote", "preload": list(self.preload), "isolated": self.isolated},
+                                 timeout=timeout, what="preparing the worker", _starting=True)
+                except StudentError:  # a worker that cannot fork (Windows): a new worker per run instead
+                    self.fork = False
+            if self.fork:
                 report = self._spawn()
                 if first:
                     self.load_report = report

@@ -106,7 +106,7 @@ class Worker:
             if isinstance(request, dict):
                 for hid in request.pop("rel", ()):
                     self.objects.pop(hid, None)
-                if request.get("op") == "zygote" and self.root is None:
+                if request.get("op") == "zygote" and self.root is None and hasattr(os, "fork"):
                     self._become_zygote(request)
                     return
             try:
