@@ -219,7 +219,7 @@ def _tables(torch: Any) -> dict:
     for name in ("softmax", "log_softmax"):
         f = getattr(F, name)
         add(functions, NF + name, "input:t dim:i?=None _stacklevel:i=3 dtype:dtype?=None",
-            lambda a, f=f: f(a["input"], a["dim"]))
+            lambda a, f=f: f(a["input"], _softmax_dim(a["input"], a["dim"])))
         add(functions, f"torch.{name}", "input:t dim:i dtype:dtype?=None", lambda a, f=f: f(a["input"], a["dim"]))
         add(methods, name, "input:t dim:i dtype:dtype?=None", lambda a, f=f: f(a["input"], a["dim"]))
     clamp = lambda a: torch.clamp(a["input"], a["min"], a["max"])  # noqa: E731
@@ -266,6 +266,11 @@ def _tables(torch: Any) -> dict:
     return _TABLES
 
 
+def _softmax_dim(x: Any, dim: int | None) -> int:
+    """torch's implicit softmax dimension (``dim=None``), without its deprecation warning."""
+    return dim if dim is not None else 0 if x.dim() in (0, 1, 3) else 1
+
+
 def _module_table(torch: Any) -> dict:
     nn, F = torch.nn, torch.nn.functional
 
@@ -296,8 +301,8 @@ def _module_table(torch: Any) -> dict:
         nn.GELU: ("approximate:approx='none'", None, lambda x, c, s: F.gelu(x, approximate=c["approximate"])),
         nn.Softplus: ("beta:n=1.0 threshold:n=20.0", None, lambda x, c, s: F.softplus(x, c["beta"], c["threshold"])),
         nn.Hardtanh: ("min_val:n=-1.0 max_val:n=1.0", None, lambda x, c, s: F.hardtanh(x, c["min_val"], c["max_val"])),
-        nn.Softmax: ("dim:i?=None", None, lambda x, c, s: F.softmax(x, c["dim"])),
-        nn.LogSoftmax: ("dim:i?=None", None, lambda x, c, s: F.log_softmax(x, c["dim"])),
+        nn.Softmax: ("dim:i?=None", None, lambda x, c, s: F.softmax(x, _softmax_dim(x, c["dim"]))),
+        nn.LogSoftmax: ("dim:i?=None", None, lambda x, c, s: F.log_softmax(x, _softmax_dim(x, c["dim"]))),
         nn.PReLU: ("num_parameters:i=1", lambda c: {"weight": (c["num_parameters"],)},
                    lambda x, c, s: F.prelu(x, s["weight"])),
         nn.BatchNorm1d: ("num_features:i eps:n=1e-5 affine:b=True track_running_stats:b=True",

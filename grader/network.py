@@ -70,7 +70,7 @@ class RebuiltNetwork:
         x = torch.from_numpy(np.array(X, dtype=np.float32))
         with torch.no_grad():
             meta = {k: t.to("meta") for k, t in self._tensors.items()}
-            self._run(torch, torch.empty(x.shape, device="meta"), meta, dry=True)
+            self._run(torch, torch.empty(x.shape, dtype=torch.float32, device="meta"), meta, dry=True)
             out = self._run(torch, x, self._tensors, dry=False)
         if not (isinstance(out, torch.Tensor) and out.ndim == 2 and out.shape[0] == len(X) and out.shape[1] >= 1
                 and out.is_floating_point()):

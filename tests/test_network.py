@@ -533,3 +533,43 @@ def test_worker_package_imports_no_torch():
     assert "import torch" not in (ROOT / "grader" / "worker" / "netexport.py").read_text().split('"""')[2].split(
         "def export_module")[0]
     assert "torch" not in sys.modules["grader.worker.netexport"].__dict__
+
+
+def test_export_network_end_to_end_in_a_subprocess_worker(tmp_path):
+    """The real op through the real wire: the reference trained in a worker, rebuilt here."""
+    import shutil
+    import textwrap
+
+    from grader.config import Limits
+    from grader.remote import RemoteSession, SubmissionProxy
+    from grader.sandbox import make_backend
+    from grader.sandbox.base import WorkerSpec
+
+    (tmp_path / "lab_iris.py").write_text(
+        (ROOT / "reference" / "lab-iris" / "lab_iris.py").read_text().replace("EPOCHS = 300", "EPOCHS = 30")
+        + textwrap.dedent("""
+            class Liar(nn.Module):
+                def forward(self, x):
+                    return torch.cdist(x, x)
+            """))
+    backend = make_backend("subprocess")
+    limits = Limits(call_timeout=60.0, load_timeout=60.0, total_timeout=200.0)
+    request = {"op": "load", "kind": "module", "path": "lab_iris.py", "name": "lab_iris", "cell_timeout": None}
+    session = RemoteSession(lambda: backend.start(WorkerSpec(workdir=tmp_path, limits=limits, slot=42)), request,
+                            limits, what="lab_iris.py")
+    try:
+        session.ensure()
+        student = SubmissionProxy(session)
+        model = student.train_model(student.build_model(), torch.from_numpy(X), torch.from_numpy(Y))
+        net = export_network(model)
+        model.eval()
+        np.testing.assert_allclose(net.logits(X), model(torch.from_numpy(X)), atol=1e-5, rtol=0)
+        assert net.n_params == 747 and net.linear_layers == [(4, 32), (32, 16), (16, 3)]
+        with pytest.raises(RebuildError, match=r"calls torch\.cdist"):
+            export_network(student.Liar())
+        with pytest.raises(RebuildError, match="expected a torch.nn.Module"):
+            export_network(student.build_model)
+    finally:
+        session.close()
+        backend.close()
+        shutil.rmtree(tmp_path, ignore_errors=True)
