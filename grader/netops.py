@@ -238,15 +238,18 @@ def _tables(torch: Any) -> dict:
         f = getattr(operator, name)
         add(functions, f"operator.{name}", "a:tn b:tn", lambda a, f=f: f(a["a"], a["b"]))
     add(functions, "operator.neg", "a:tn", lambda a: -a["a"])
-    add(functions, "torch.add", "input:tn other:tn alpha:n=1", lambda a: torch.add(a["input"], a["other"], alpha=a["alpha"]))
-    add(functions, "torch.sub", "input:tn other:tn alpha:n=1", lambda a: torch.sub(a["input"], a["other"], alpha=a["alpha"]))
-    add(functions, "torch.mul", "input:tn other:tn", lambda a: torch.mul(a["input"], a["other"]))
-    add(functions, "torch.div torch.true_divide", "input:tn other:tn rounding_mode:none=None",
-        lambda a: torch.div(a["input"], a["other"]))
-    add(methods, "add", "input:t other:tn alpha:n=1", lambda a: torch.add(a["input"], a["other"], alpha=a["alpha"]))
-    add(methods, "sub", "input:t other:tn alpha:n=1", lambda a: torch.sub(a["input"], a["other"], alpha=a["alpha"]))
-    add(methods, "mul", "input:t other:tn", lambda a: torch.mul(a["input"], a["other"]))
-    add(methods, "div true_divide", "input:t other:tn rounding_mode:none=None", lambda a: torch.div(a["input"], a["other"]))
+    add_ = lambda a: torch.add(a["input"], a["other"], alpha=a["alpha"])  # noqa: E731
+    sub_ = lambda a: torch.sub(a["input"], a["other"], alpha=a["alpha"])  # noqa: E731
+    mul_ = lambda a: torch.mul(a["input"], a["other"])  # noqa: E731
+    div_ = lambda a: torch.div(a["input"], a["other"])  # noqa: E731
+    add(functions, "torch.add", "input:tn other:tn alpha:n=1", add_)
+    add(functions, "torch.sub", "input:tn other:tn alpha:n=1", sub_)
+    add(functions, "torch.mul", "input:tn other:tn", mul_)
+    add(functions, "torch.div torch.true_divide", "input:tn other:tn rounding_mode:none=None", div_)
+    add(methods, "add", "input:t other:tn alpha:n=1", add_)
+    add(methods, "sub", "input:t other:tn alpha:n=1", sub_)
+    add(methods, "mul", "input:t other:tn", mul_)
+    add(methods, "div true_divide", "input:t other:tn rounding_mode:none=None", div_)
     # types and shapes
     add(methods, "float", "input:t", lambda a: a["input"].float())
     add(methods, "to", "input:t dtype:dtype", lambda a: a["input"].float())
@@ -314,7 +317,8 @@ def _module_table(torch: Any) -> dict:
                        lambda c: norm_state(c, c["normalized_shape"], c["elementwise_affine"], c["bias"]),
                        lambda x, c, s: F.layer_norm(x, c["normalized_shape"], s.get("weight"), s.get("bias"),
                                                     c["eps"])),
-        nn.Flatten: ("start_dim:i=1 end_dim:i=-1", None, lambda x, c, s: torch.flatten(x, c["start_dim"], c["end_dim"])),
+        nn.Flatten: ("start_dim:i=1 end_dim:i=-1", None,
+                     lambda x, c, s: torch.flatten(x, c["start_dim"], c["end_dim"])),
     }
     out = {}
     for cls, (spec, state, forward) in table.items():
