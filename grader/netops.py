@@ -42,6 +42,15 @@ class Ref:
         self.name = name
 
 
+class Opaque:
+    """A value a rebuilt network cannot hold (a slice, a device, an object): refused where it is used."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+
 class Dtype:
     __slots__ = ("name",)
 
@@ -58,6 +67,8 @@ def _is_int(v: Any) -> bool:
 
 
 def _show(v: Any) -> str:
+    if isinstance(v, Opaque):
+        return f"a {v.kind}"
     return "a tensor" if isinstance(v, Ref) else type(v).__name__ if not isinstance(v, (int, float, str)) \
         else repr(v)[:40]
 
@@ -84,9 +95,9 @@ def parse_value(v: Any, earlier: set, what: str, depth: int = 0) -> Any:
         if key == "dtype" and type(val) is str:
             return Dtype(val)
         if key == "unsupported" and type(val) is str:
-            raise RebuildError(f"{what} passes a {val[:80]}, which a rebuilt network cannot hold")
+            return Opaque(val[:80])
         if key in ("slice", "device", "ellipsis"):
-            raise RebuildError(f"{what} uses a {key}, which the lab's whitelist does not include")
+            return Opaque(key)
     raise RebuildError(f"{what} has an argument that is not plain data ({type(v).__name__})")
 
 
@@ -208,7 +219,7 @@ def _tables(torch: Any) -> dict:
     for name in ("softmax", "log_softmax"):
         f = getattr(F, name)
         add(functions, NF + name, "input:t dim:i?=None _stacklevel:i=3 dtype:dtype?=None",
-            lambda a, f=f: f(a["input"], a["dim"]))
+            lambda a, f=f: f(a["input"], _softmax_dim(a["input"], a["dim"])))
         add(functions, f"torch.{name}", "input:t dim:i dtype:dtype?=None", lambda a, f=f: f(a["input"], a["dim"]))
         add(methods, name, "input:t dim:i dtype:dtype?=None", lambda a, f=f: f(a["input"], a["dim"]))
     clamp = lambda a: torch.clamp(a["input"], a["min"], a["max"])  # noqa: E731
@@ -227,15 +238,18 @@ def _tables(torch: Any) -> dict:
         f = getattr(operator, name)
         add(functions, f"operator.{name}", "a:tn b:tn", lambda a, f=f: f(a["a"], a["b"]))
     add(functions, "operator.neg", "a:tn", lambda a: -a["a"])
-    add(functions, "torch.add", "input:tn other:tn alpha:n=1", lambda a: torch.add(a["input"], a["other"], alpha=a["alpha"]))
-    add(functions, "torch.sub", "input:tn other:tn alpha:n=1", lambda a: torch.sub(a["input"], a["other"], alpha=a["alpha"]))
-    add(functions, "torch.mul", "input:tn other:tn", lambda a: torch.mul(a["input"], a["other"]))
-    add(functions, "torch.div torch.true_divide", "input:tn other:tn rounding_mode:none=None",
-        lambda a: torch.div(a["input"], a["other"]))
-    add(methods, "add", "input:t other:tn alpha:n=1", lambda a: torch.add(a["input"], a["other"], alpha=a["alpha"]))
-    add(methods, "sub", "input:t other:tn alpha:n=1", lambda a: torch.sub(a["input"], a["other"], alpha=a["alpha"]))
-    add(methods, "mul", "input:t other:tn", lambda a: torch.mul(a["input"], a["other"]))
-    add(methods, "div true_divide", "input:t other:tn rounding_mode:none=None", lambda a: torch.div(a["input"], a["other"]))
+    add_ = lambda a: torch.add(a["input"], a["other"], alpha=a["alpha"])  # noqa: E731
+    sub_ = lambda a: torch.sub(a["input"], a["other"], alpha=a["alpha"])  # noqa: E731
+    mul_ = lambda a: torch.mul(a["input"], a["other"])  # noqa: E731
+    div_ = lambda a: torch.div(a["input"], a["other"])  # noqa: E731
+    add(functions, "torch.add", "input:tn other:tn alpha:n=1", add_)
+    add(functions, "torch.sub", "input:tn other:tn alpha:n=1", sub_)
+    add(functions, "torch.mul", "input:tn other:tn", mul_)
+    add(functions, "torch.div torch.true_divide", "input:tn other:tn rounding_mode:none=None", div_)
+    add(methods, "add", "input:t other:tn alpha:n=1", add_)
+    add(methods, "sub", "input:t other:tn alpha:n=1", sub_)
+    add(methods, "mul", "input:t other:tn", mul_)
+    add(methods, "div true_divide", "input:t other:tn rounding_mode:none=None", div_)
     # types and shapes
     add(methods, "float", "input:t", lambda a: a["input"].float())
     add(methods, "to", "input:t dtype:dtype", lambda a: a["input"].float())
@@ -253,6 +267,11 @@ def _tables(torch: Any) -> dict:
     add(functions, "operator.getitem", "obj:seq index:i", lambda a: a["obj"][a["index"]])
     _TABLES.update(functions=functions, methods=methods, modules=_module_table(torch))
     return _TABLES
+
+
+def _softmax_dim(x: Any, dim: int | None) -> int:
+    """torch's implicit softmax dimension (``dim=None``), without its deprecation warning."""
+    return dim if dim is not None else 0 if x.dim() in (0, 1, 3) else 1
 
 
 def _module_table(torch: Any) -> dict:
@@ -285,8 +304,8 @@ def _module_table(torch: Any) -> dict:
         nn.GELU: ("approximate:approx='none'", None, lambda x, c, s: F.gelu(x, approximate=c["approximate"])),
         nn.Softplus: ("beta:n=1.0 threshold:n=20.0", None, lambda x, c, s: F.softplus(x, c["beta"], c["threshold"])),
         nn.Hardtanh: ("min_val:n=-1.0 max_val:n=1.0", None, lambda x, c, s: F.hardtanh(x, c["min_val"], c["max_val"])),
-        nn.Softmax: ("dim:i?=None", None, lambda x, c, s: F.softmax(x, c["dim"])),
-        nn.LogSoftmax: ("dim:i?=None", None, lambda x, c, s: F.log_softmax(x, c["dim"])),
+        nn.Softmax: ("dim:i?=None", None, lambda x, c, s: F.softmax(x, _softmax_dim(x, c["dim"]))),
+        nn.LogSoftmax: ("dim:i?=None", None, lambda x, c, s: F.log_softmax(x, _softmax_dim(x, c["dim"]))),
         nn.PReLU: ("num_parameters:i=1", lambda c: {"weight": (c["num_parameters"],)},
                    lambda x, c, s: F.prelu(x, s["weight"])),
         nn.BatchNorm1d: ("num_features:i eps:n=1e-5 affine:b=True track_running_stats:b=True",
@@ -298,7 +317,8 @@ def _module_table(torch: Any) -> dict:
                        lambda c: norm_state(c, c["normalized_shape"], c["elementwise_affine"], c["bias"]),
                        lambda x, c, s: F.layer_norm(x, c["normalized_shape"], s.get("weight"), s.get("bias"),
                                                     c["eps"])),
-        nn.Flatten: ("start_dim:i=1 end_dim:i=-1", None, lambda x, c, s: torch.flatten(x, c["start_dim"], c["end_dim"])),
+        nn.Flatten: ("start_dim:i=1 end_dim:i=-1", None,
+                     lambda x, c, s: torch.flatten(x, c["start_dim"], c["end_dim"])),
     }
     out = {}
     for cls, (spec, state, forward) in table.items():

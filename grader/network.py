@@ -70,7 +70,7 @@ class RebuiltNetwork:
         x = torch.from_numpy(np.array(X, dtype=np.float32))
         with torch.no_grad():
             meta = {k: t.to("meta") for k, t in self._tensors.items()}
-            self._run(torch, torch.empty(x.shape, device="meta"), meta, dry=True)
+            self._run(torch, torch.empty(x.shape, dtype=torch.float32, device="meta"), meta, dry=True)
             out = self._run(torch, x, self._tensors, dry=False)
         if not (isinstance(out, torch.Tensor) and out.ndim == 2 and out.shape[0] == len(X) and out.shape[1] >= 1
                 and out.is_floating_point()):
@@ -92,6 +92,10 @@ class RebuiltNetwork:
             except Exception as exc:  # torch refuses the shapes or arguments
                 raise RebuildError(f"the rebuilt network fails at {what}: {type(exc).__name__}: "
                                    f"{str(exc)[:300]}") from None
+            if not (isinstance(value, (torch.Tensor, float)) or type(value) is int and abs(value) <= 2**62
+                    or type(value) is tuple and all(type(v) is int for v in value)):
+                kind = "an integer out of range" if type(value) is int else f"a {type(value).__name__}"
+                raise RebuildError(f"{what} gives {kind}, which a rebuilt network cannot hold")
             if isinstance(value, torch.Tensor):
                 if value.numel() > MAX_ACTIVATION_ELEMENTS:
                     raise RebuildError(f"{what} gives {value.numel()} values, more than the limit "
@@ -121,9 +125,10 @@ def rebuild(description: Any) -> RebuiltNetwork:
     if "error" in description:
         error = description["error"]
         raise RebuildError(error[:500] if isinstance(error, str) else "the network could not be described")
-    if description.get("format") == "sequential":
+    fmt = description.get("format")
+    if type(fmt) is str and fmt == "sequential":
         description = _sequential_graph(description.get("layers"))
-    elif description.get("format") != "fx":
+    elif type(fmt) is not str or fmt != "fx":
         raise RebuildError("the network's description has an unknown format")
     nodes, modules, attrs = (description.get(k) for k in ("nodes", "modules", "attrs"))
     if not isinstance(nodes, list) or not isinstance(modules, dict) or not isinstance(attrs, dict):
@@ -257,8 +262,8 @@ def _parse_node(node: Any, index: int, earlier: set) -> tuple:
     for label, s in (("name", name), ("target", target)):
         if not isinstance(s, str) or not 0 < len(s) <= MAX_NAME:
             raise RebuildError(f"node {index} of the network's graph has no valid {label}")
-    if op not in _OPS:
-        raise RebuildError(f"node {name!r} has an unknown kind {str(op)[:40]!r}")
+    if type(op) is not str or op not in _OPS:
+        raise RebuildError(f"node {name!r} has an unknown kind {op!r:.40}")
     if not isinstance(args, (list, tuple)) or not isinstance(kwargs, dict) or len(args) > MAX_CONST_LEN \
             or len(kwargs) > MAX_CONST_LEN or not all(isinstance(k, str) and len(k) <= 64 for k in kwargs):
         raise RebuildError(f"node {name!r} has malformed arguments")
