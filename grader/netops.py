@@ -238,6 +238,10 @@ def _tables(torch: Any) -> dict:
         f = getattr(operator, name)
         add(functions, f"operator.{name}", "a:tn b:tn", lambda a, f=f: f(a["a"], a["b"]))
     add(functions, "operator.neg", "a:tn", lambda a: -a["a"])
+    # (var + eps) ** 0.5: a power with a number for exponent
+    add(functions, "operator.pow", "a:t b:n", lambda a: torch.pow(a["a"], a["b"]))
+    add(functions, "torch.pow", "input:t exponent:n", lambda a: torch.pow(a["input"], a["exponent"]))
+    add(methods, "pow", "input:t exponent:n", lambda a: torch.pow(a["input"], a["exponent"]))
     add_ = lambda a: torch.add(a["input"], a["other"], alpha=a["alpha"])  # noqa: E731
     sub_ = lambda a: torch.sub(a["input"], a["other"], alpha=a["alpha"])  # noqa: E731
     mul_ = lambda a: torch.mul(a["input"], a["other"])  # noqa: E731

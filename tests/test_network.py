@@ -164,6 +164,27 @@ def test_plain_tensor_and_frozen_parameter_standardisation_residual_and_softmax(
     assert net.n_params == sum(p.numel() for p in model.parameters()) + 8
 
 
+class PowerStats(nn.Module):
+    """Standardisation with a variance buffer and a power: (x - mean) / (var + eps) ** 0.5."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.from_numpy(X.mean(0)))
+        self.register_buffer("var", torch.from_numpy(X.var(0)))
+        self.l1, self.l2, self.l3 = nn.Linear(4, 10), nn.Linear(10, 6), nn.Linear(6, 3)
+
+    def forward(self, x):
+        x = (x - self.mean) / (self.var + 1e-5) ** 0.5
+        x = torch.pow(torch.relu(self.l1(x)), 1.0)
+        return self.l3(self.l2(x).pow(2) * 0.1)
+
+
+def test_standardisation_with_a_power():
+    torch.manual_seed(6)
+    net = _check(_train(PowerStats()))
+    assert net.linear_layers == [(4, 10), (10, 6), (6, 3)]
+
+
 class MyLinear(nn.Linear):
     """A student's subclass: fx traces through it to F.linear on its own weight."""
 
