@@ -198,7 +198,7 @@ def _cell_names(source: str) -> tuple[set[str], set[str], set[str], bool] | None
 
 
 def cells_to_skip(cells: list[Cell], report: object, *, roots: tuple[str, ...] | list[str] = (),
-                  min_seconds: float = 0.25) -> list[int]:
+                  min_seconds: float = 0.05) -> list[int]:
     """The slow cells a fresh run of the notebook may leave out, by index.
 
     A competition lab loads the notebook afresh for every training run

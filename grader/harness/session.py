@@ -197,7 +197,8 @@ class GradingSession:
         self._count += 1
         workdir = self.work_root / f"s{self.slot}-{self._count}"
         workdir.mkdir(parents=True)
-        return WorkerSpec(workdir=workdir, limits=self.config.limits, slot=2 * self.slot + self._count % 2)
+        return WorkerSpec(workdir=workdir, limits=self.config.limits, slot=2 * self.slot + self._count % 2,
+                          preload=self.config.preload)
 
     def _start_spare(self) -> None:
         """Start the next submission's worker now, while this one is graded, so

@@ -9,6 +9,7 @@ capped buffer. The trusted side talks to it only through those pipes.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -39,6 +40,8 @@ class WorkerSpec:
         workdir: host directory holding the student's files; the worker's cwd
             and the only place it can write (besides a private /tmp).
         limits: resource limits (see :class:`grader.config.Limits`).
+        preload: modules the worker imports before it greets (before any student
+            code), so that a warm spare has paid for them (e.g. ``("torch",)``).
         slot: the sandbox slot; isolated backends give each slot its own
             unprivileged uid. Grading slot k uses sandbox slots 2k and 2k+1
             (the current worker and the next one, started early).
@@ -47,6 +50,7 @@ class WorkerSpec:
     workdir: Path
     limits: Limits = field(default_factory=Limits)
     slot: int = 0
+    preload: tuple[str, ...] = ()
 
 
 class OutputBuffer:
@@ -275,6 +279,11 @@ def thread_env(limits: Limits) -> dict[str, str]:
     n = str(max(1, limits.threads))
     return {k: n for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                            "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
+
+
+def worker_args(limits: dict, spec: WorkerSpec) -> str:
+    """The worker's settings argument (JSON): its rlimits and what it preloads."""
+    return json.dumps({**limits, "preload": list(spec.preload)} if spec.preload else limits)
 
 
 def rlimits(limits: Limits) -> dict[str, int]:

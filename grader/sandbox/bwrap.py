@@ -31,7 +31,7 @@ import sysconfig
 from pathlib import Path
 
 from . import cgroups
-from .base import Backend, WorkerProcess, WorkerSpec, rlimits
+from .base import Backend, WorkerProcess, WorkerSpec, rlimits, worker_args
 from .plain import BOOTSTRAP, worker_env
 
 SANDBOX_HOME = "/home/student"
@@ -226,7 +226,7 @@ class BwrapBackend(Backend):
             inner += [prlimit] + [f"{names[k]}={v}" for k, v in limits.items()] + ["--"]
         python = sys.executable
         inner += [python, "-I", "-c", BOOTSTRAP.format(lib=SANDBOX_LIB), str(fds[0]), str(fds[1]),
-                  json.dumps(limits)]
+                  worker_args(limits, spec)]
         argv = argv + ["--", *inner]
         cg = self._cgroups.get(spec.slot)
         if cg is not None:  # the whole sandbox, not each process, gets the memory and process limits

@@ -44,7 +44,7 @@ from ..config import Limits
 from . import cgroups
 from . import gpus as gpus_mod
 from .attach import AttachedStreams
-from .base import Backend, OutputBuffer, SandboxError, WorkerProcess, WorkerSpec, rlimits
+from .base import Backend, OutputBuffer, SandboxError, WorkerProcess, WorkerSpec, rlimits, worker_args
 from .bwrap import SANDBOX_HOME, SANDBOX_LIB, SANDBOX_SUBMISSION, home_size
 from .docker_engine import (DEFAULT_IMAGE, DEFAULT_PATH, IMAGE_ENV, LABEL, LABEL_VALUE, check_image, connect,
                             default_image, engine_problem, owner_label, remove_container, remove_stale)
@@ -107,7 +107,7 @@ def container_config(spec: WorkerSpec, *, image: str, lib: Path, labels: dict[st
     kwargs = dict(
         image=image,
         entrypoint=["python3"],
-        command=["-I", "-c", BOOTSTRAP, json.dumps(worker_limits(limits))],
+        command=["-I", "-c", BOOTSTRAP, worker_args(worker_limits(limits), spec)],
         user=f"{SANDBOX_UID}:{SANDBOX_UID}",
         working_dir=SANDBOX_HOME,
         hostname="sandbox",

@@ -8,12 +8,11 @@ still has a timeout, but the worker can read and write anything the user can.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
-from .base import Backend, WorkerSpec, rlimits, thread_env
+from .base import Backend, WorkerSpec, rlimits, thread_env, worker_args
 
 BOOTSTRAP = "import sys; sys.path[:0] = [{lib!r}]; from grader_worker.server import main; main()"
 
@@ -53,5 +52,5 @@ class PlainBackend(Backend):
         limits = rlimits(spec.limits)
         limits.pop("nproc")  # RLIMIT_NPROC would count all of the user's own processes
         argv = [sys.executable, "-I", "-c", BOOTSTRAP.format(lib=lib), str(fds[0]), str(fds[1]),
-                json.dumps(limits)]
+                worker_args(limits, spec)]
         return argv, worker_env(spec.limits, str(spec.workdir), str(tmp)), spec.workdir

@@ -102,6 +102,7 @@ class Zygote:
         self.limits = {r: resource.getrlimit(r) for r in _rlimit_names()}
         self.libc = _libc()
         self.snapshot: list[tuple[str, bytes | None, int]] = []
+        self.cleaned = False  # nothing has run since the last successful clean
 
     # ------------------------------------------------------------------ set-up
     def prepare(self, preload: list[str]) -> dict:
@@ -168,8 +169,10 @@ class Zygote:
 
     def _spawn(self, payload: bytearray, spawn_child) -> None:
         nonce = self._nonce(payload)
-        self._kill_child()
-        problem = self.clean()
+        problem = None
+        if self.child is not None or not self.cleaned:  # (end already cleaned after the last child)
+            self._kill_child()
+            problem = self.clean()
         if problem:
             self._reply({"spawned": nonce, "refused": problem})
             return
@@ -189,6 +192,7 @@ class Zygote:
             finally:
                 os._exit(0)
         child_sock.close()
+        self.cleaned = False
         self.child = pid
         self.sock = parent_sock.detach()
 
@@ -297,6 +301,7 @@ class Zygote:
                     resource.setrlimit(which, (soft, hard))
             except (ValueError, OSError):
                 problems.append(f"could not restore rlimit {which}")
+        self.cleaned = not problems
         return "; ".join(problems) or None
 
     def _clear_keyrings(self) -> None:
