@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import importlib
 import json
 import os
@@ -178,6 +179,7 @@ class Zygote:
             return
         self._reply({"spawned": nonce})
         parent_sock, child_sock = socket.socketpair()
+        gc.freeze()  # the child's garbage collector leaves the zygote's objects alone: no copy-on-write storm
         pid = os.fork()
         if pid == 0:  # the child: nothing of the zygote's channel stays open in it
             try:
