@@ -2,7 +2,7 @@
 
 Every memoriser in ``iris/`` (its docstring says what it attacks and what
 success would look like) is graded through the real batch (``grade.main``,
-bubblewrap, 2 grading processes, a real store) next to an honest copy of the
+bubblewrap and Docker, 2 grading processes, a real store) next to an honest copy of the
 reference. Then the board and the scores must show that none of them gained
 anything: no rank above the reference copy (a network identical to it may share
 its rank), no full marks for a lookup, the true parameter count, and a
@@ -20,7 +20,7 @@ import pytest
 from grader import grade, leaderboard
 from grader.store import ResultStore
 
-pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]  # and docker for the Docker half
 
 ROOT = Path(__file__).resolve().parents[2]
 ATTACKS = Path(__file__).resolve().parent / "iris"
@@ -41,9 +41,11 @@ def _attacks() -> dict[str, str]:
 ATTACK_NAMES = sorted(_attacks())
 
 
-@pytest.fixture(scope="module")
-def board(tmp_path_factory, bwrap_required):
-    where = tmp_path_factory.mktemp("iris-red-team")
+@pytest.fixture(scope="module", params=["bwrap", pytest.param("docker", marks=pytest.mark.docker)])
+def board(request, tmp_path_factory):
+    backend = request.param
+    request.getfixturevalue(f"{backend}_required")
+    where = tmp_path_factory.mktemp(f"iris-red-team-{backend}")
     subs = where / "submissions"
     for name, source in _attacks().items():
         (subs / name).mkdir(parents=True)
@@ -51,7 +53,7 @@ def board(tmp_path_factory, bwrap_required):
     (subs / HONEST).mkdir()
     shutil.copy(REFERENCE, subs / HONEST / "lab_iris.py")
     db = where / "grades.db"
-    report = grade.main("lab-iris", course=ROOT, submissions=subs, db=db, jobs=2, backend="bwrap")
+    report = grade.main("lab-iris", course=ROOT, submissions=subs, db=db, jobs=2, backend=backend)
     with ResultStore.open(db, create=False) as store:
         df = leaderboard.leaderboard(store, "lab-iris")
     html = leaderboard.write_html(df, where / "board.html")
