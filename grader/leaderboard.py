@@ -62,6 +62,7 @@ import pandas as pd
 from rich.table import Table
 
 from .results import SubmissionResult, SubmissionStatus
+from .spreadsheet import write_atomic
 from .store import ResultStore
 from .visible import make_visible
 
@@ -394,5 +395,5 @@ def write_html(df: pd.DataFrame, path: str | Path, *, title: str = "Leaderboard"
 </body>
 </html>
 """
-    path.write_text(page, encoding="utf-8")
+    write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))  # never a half-written page
     return path
