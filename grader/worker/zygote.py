@@ -104,6 +104,7 @@ class Zygote:
         self.libc = _libc()
         self.snapshot: list[tuple[str, bytes | None, int]] = []
         self.cleaned = False  # nothing has run since the last successful clean
+        self.keep: dict[str, set[str]] = {}  # per folder: what the sandbox made there (not ours to remove)
 
     # ------------------------------------------------------------------ set-up
     def prepare(self, preload: list[str]) -> dict:
@@ -128,6 +129,7 @@ class Zygote:
                 pass
         self.limits = {r: resource.getrlimit(r) for r in _rlimit_names()}
         self.snapshot = _snapshot(self.home)
+        self.keep = {folder: _not_ours(folder) for folder in (self.home, *SCRATCH_DIRS)}
         return {"zygote": os.getpid(), "preloaded": loaded}
 
     # ------------------------------------------------------------------ the loop
@@ -290,7 +292,7 @@ class Zygote:
         _reap()
         problems = []
         for folder in (self.home, *(SCRATCH_DIRS if self.isolated else ())):
-            if os.path.isdir(folder) and not _empty_folder(folder):
+            if os.path.isdir(folder) and not _empty_folder(folder, self.keep.get(folder, set())):
                 problems.append(f"could not empty {folder}")
         if not problems and not _restore(self.home, self.snapshot):
             problems.append(f"could not restore the submission's files in {self.home}")
@@ -358,9 +360,20 @@ def _reap() -> None:
             return
 
 
-def _empty_folder(folder: str) -> bool:
-    """Remove everything inside ``folder`` (not the folder itself), whatever modes or
-    depth the run left; True if it is empty afterwards."""
+def _not_ours(folder: str) -> set[str]:
+    """Names in ``folder`` that another user owns: what the sandbox itself put there before any
+    student code ran (bwrap makes the parents of a bind mount, e.g. ``/tmp/ci`` for a
+    virtual environment under ``/tmp``). The sandbox's uid cannot write them."""
+    me = os.getuid()
+    try:
+        return {e.name for e in os.scandir(folder) if e.stat(follow_symlinks=False).st_uid != me}
+    except OSError:
+        return set()
+
+
+def _empty_folder(folder: str, keep: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Remove everything inside ``folder`` (not the folder itself) but the entries named in
+    ``keep``, whatever modes or depth the run left; True if only those are left."""
     try:
         os.chmod(folder, stat.S_IRWXU | (os.stat(folder).st_mode & 0o7077))
     except OSError:
@@ -375,6 +388,8 @@ def _empty_folder(folder: str) -> bool:
         except OSError:
             continue
         for entry in entries:
+            if current == folder and entry.name in keep:
+                continue
             try:
                 if entry.is_dir(follow_symlinks=False):
                     os.chmod(entry.path, stat.S_IRWXU)
@@ -389,7 +404,7 @@ def _empty_folder(folder: str) -> bool:
         except OSError:
             shutil.rmtree(path, ignore_errors=True)
     try:
-        return not os.listdir(folder)
+        return set(os.listdir(folder)) <= set(keep)
     except OSError:
         return False
 
