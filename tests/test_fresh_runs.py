@@ -64,8 +64,9 @@ def start_daemon():
         os.setsid()
         if os.fork():
             os._exit(0)
-        with open("/tmp/daemon.pid", "w") as f:
+        with open("/tmp/daemon.tmp", "w") as f:
             f.write(str(os.getpid()))
+        os.rename("/tmp/daemon.tmp", "/tmp/daemon.pid")  # never seen half-written
         while True:
             time.sleep(0.05)
     os.waitpid(pid, 0)
