@@ -372,14 +372,20 @@ def _not_ours(folder: str) -> set[str]:
 
 
 def _empty_folder(folder: str, keep: set[str] | frozenset[str] = frozenset()) -> bool:
-    """Remove everything inside ``folder`` (not the folder itself) but the entries named in
-    ``keep``, whatever modes or depth the run left; True if only those are left."""
+    """Remove everything inside ``folder`` (not the folder itself), whatever modes or depth
+    the run left, but the top-level entries named in ``keep`` and any mount point (a bind
+    mount the sandbox placed there, which no run can have made); True if nothing else is left."""
     try:
         os.chmod(folder, stat.S_IRWXU | (os.stat(folder).st_mode & 0o7077))
     except OSError:
         pass
+    try:
+        device = os.stat(folder).st_dev
+    except OSError:
+        return False
     stack = [folder]
     order = []
+    mounts: list[str] = []
     while stack:  # iterative: a run may leave a tree deeper than the recursion limit
         current = stack.pop()
         order.append(current)
@@ -392,6 +398,9 @@ def _empty_folder(folder: str, keep: set[str] | frozenset[str] = frozenset()) ->
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
+                    if entry.stat(follow_symlinks=False).st_dev != device:
+                        mounts.append(entry.path)
+                        continue
                     os.chmod(entry.path, stat.S_IRWXU)
                     stack.append(entry.path)
                 else:
@@ -402,11 +411,14 @@ def _empty_folder(folder: str, keep: set[str] | frozenset[str] = frozenset()) ->
         try:
             os.rmdir(path)
         except OSError:
-            shutil.rmtree(path, ignore_errors=True)
+            if not any(m.startswith(path + os.sep) for m in mounts):
+                shutil.rmtree(path, ignore_errors=True)
     try:
-        return set(os.listdir(folder)) <= set(keep)
+        left = set(os.listdir(folder)) - set(keep)
     except OSError:
         return False
+    return all(any(m == os.path.join(folder, name) or m.startswith(os.path.join(folder, name) + os.sep)
+                   for m in mounts) for name in left)
 
 
 def _snapshot(home: str) -> list[tuple[str, bytes | None, int]]:
