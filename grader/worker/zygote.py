@@ -277,7 +277,9 @@ class Zygote:
         * every other process of the sandbox's uid (daemons, ``setsid``
           grandchildren): killed, when isolated;
         * the home (the worker's working folder) and, when isolated, ``/tmp``
-          and ``/dev/shm``: emptied (the next child copies the submission again);
+          and ``/dev/shm``: emptied (the next child copies the submission again),
+          but for what the sandbox put there before any student code ran (the
+          root-owned parents of a bind mount, the mount points themselves);
         * System V shared memory, message queues and semaphores of the uid: removed;
         * the session and user keyrings: cleared;
         * the zygote's own rlimits (a same-uid process may change them with
