@@ -1,9 +1,10 @@
 """Resource abuse: spread memory over processes to get past a per-process limit.
 
 Attack: at import the module forks 4 children; each allocates and touches 400
-MiB (well under a 1 GiB per-process address-space limit) and holds it. Once
-one reports in, the parent prints ``HELD <bytes>``: the memory the sandbox held
-at once, so far. With 256 processes allowed, the same trick holds about 100 GiB, enough
+MiB (well under a 1 GiB per-process address-space limit) and holds it. Each
+time one reports in, the parent prints ``HELD <bytes>``: the memory the sandbox
+held at once, so far (the blocks of the children that reported and are still
+alive: the kernel may kill an earlier one to make room for a later one). With 256 processes allowed, the same trick holds about 100 GiB, enough
 to push a grading host into the OOM killer. Functions return a wrong constant
 (12345.678).
 
@@ -24,23 +25,35 @@ BLOCK = 400 * 2**20
 
 ready_r, ready_w = os.pipe()
 kids = []
-for _ in range(CHILDREN):
+for i in range(CHILDREN):
     pid = os.fork()
     if pid == 0:
         try:
             block = np.ones(BLOCK // 8)  # touched: resident, not just reserved
-            os.write(ready_w, b"1")
+            os.write(ready_w, bytes([i]))
             time.sleep(5)
         finally:
             os._exit(0)
     kids.append(pid)
 os.close(ready_w)
-held, deadline = 0, time.monotonic() + 8
-while held < CHILDREN * BLOCK and time.monotonic() < deadline:
+
+
+def alive(pid):
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return False
+
+
+reported, held, deadline = set(), 0, time.monotonic() + 8
+while len(reported) < CHILDREN and time.monotonic() < deadline:
     data = os.read(ready_r, 1)
     if not data:
         break
-    held += BLOCK
+    reported.add(data[0])
+    # at once: only children that reported and still live hold their block (the kernel may
+    # have killed an earlier one to make room for this one)
+    held = max(held, BLOCK * sum(1 for k in reported if alive(kids[k])))
     print(f"HELD {held}", flush=True)  # as it goes: killed children keep the pipe open until the others exit
 print(f"HELD {held}")
 for pid in kids:
