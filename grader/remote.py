@@ -26,6 +26,7 @@ from .sandbox.base import WorkerProcess
 from .worker import wire
 
 HELLO_TIMEOUT = 60.0
+_GONE = "belonged to a worker or run that is gone (the worker was restarted, or the run ended)"
 MAX_TEXT = 4000
 
 
@@ -172,8 +173,7 @@ class Channel:
     def _to_handle(self, value: Any) -> dict:
         if isinstance(value, RemoteObject):
             if value._generation != self.generation:
-                raise WorkerCrashed(f"{value!r} belonged to a worker or run that is gone (the worker was "
-                                    "restarted, or the run ended)")
+                raise WorkerCrashed(f"{value!r} {_GONE}")
             return {"$h": value._id}
         if callable(value):
             return {"$k": self.session.register_callback(value)}
@@ -557,9 +557,7 @@ class RemoteSession:
         """
         left = self.remaining()
         if left <= 0 and not self.dead_reason:
-            self.dead_reason = f"{self.what} used up its total time limit of {self.limits.total_timeout:g} s"
-            self.dead_kind = "timeout"
-            self._fail("timeout", self.dead_reason)
+            self.expire()
         self.check_culprit(culprit)
         if not _starting:
             self.ensure()  # raises once the session is dead, before starting any worker
@@ -657,8 +655,7 @@ class RemoteObject:
                 if isinstance(fresh, RemoteObject):
                     message = {**message, "obj": fresh}
                     return self._session.request(message, what=what, culprit=culprit)
-            raise WorkerCrashed(f"{self!r} belonged to a worker or run that is gone (the worker was restarted, "
-                                "or the run ended)")
+            raise WorkerCrashed(f"{self!r} {_GONE}")
         return self._session.request(message, what=what, culprit=culprit)
 
     def _name(self) -> str:

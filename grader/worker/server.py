@@ -16,7 +16,6 @@ decoding plain data.
 
 from __future__ import annotations
 
-import importlib
 import json
 import operator
 import os
@@ -368,16 +367,6 @@ def describe_module(obj: Any) -> dict:
     }
 
 
-def _preload(names: Any) -> None:
-    """Import the modules the assignment preloads (``preload``), before the hello and before
-    any student code: a warm spare worker has paid for them by the time it is used."""
-    for name in names if isinstance(names, list) else []:
-        try:
-            importlib.import_module(str(name))
-        except Exception as exc:  # a module missing here: the student's code imports it or fails itself
-            print(f"grader: could not preload {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
-
-
 def _apply_limits(limits: dict) -> None:
     for key, value in limits.items():
         which = _RLIMITS.get(key)
@@ -397,7 +386,7 @@ def main(argv: list[str] | None = None) -> None:
     limits = json.loads(argv[2]) if len(argv) > 2 else {}
     _apply_limits(limits)
     _apply_gpu_cap(limits.get("gpu_memory_fraction"))
-    _preload(limits.get("preload"))
+    zygote.preload_modules(limits.get("preload"))  # before the hello: a warm spare has paid for them
     sys.dont_write_bytecode = True
     for stream in (sys.stdout, sys.stderr):  # the worker is killed, not shut down: never hold output back
         try:

@@ -62,6 +62,19 @@ def _libc() -> Any:
         return None
 
 
+def preload_modules(names: Any) -> list[str]:
+    """Import ``names`` (a list of module names) before any student code runs; returns those
+    imported. A module missing here is reported on stderr: the student's code imports it or fails."""
+    loaded = []
+    for name in names if isinstance(names, list) else []:
+        try:
+            importlib.import_module(str(name))
+            loaded.append(str(name))
+        except Exception as exc:
+            print(f"grader: could not preload {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return loaded
+
+
 def _op_of(payload: bytearray) -> Any:
     """The ``op`` of a request frame (None if it has none), read from its JSON header only."""
     if len(payload) < 4:
@@ -113,13 +126,7 @@ class Zygote:
         Returns:
             ``{"zygote": pid, "preloaded": [...]}`` for the trusted side.
         """
-        loaded = []
-        for name in preload:
-            try:
-                importlib.import_module(str(name))
-                loaded.append(str(name))
-            except Exception as exc:  # a missing optional module: the child imports it itself
-                print(f"grader: could not preload {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        loaded = preload_modules(preload)
         if self.libc is not None:
             self.libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no ptrace, no /proc/PID/mem by the same uid
         if hasattr(resource, "RLIMIT_MSGQUEUE"):  # POSIX queues live on in the IPC namespace
@@ -153,10 +160,13 @@ class Zygote:
                     self._kill_child()
                     return
                 op = _op_of(payload)
-                if op == "spawn":
-                    self._spawn(payload, spawn_child)
-                elif op == "end":
-                    self._end(payload)
+                if op in ("spawn", "end"):
+                    request = wire.decode_payload(payload, lambda *a: None)
+                    nonce = request.get("nonce") if isinstance(request, dict) else None
+                    if op == "spawn":
+                        self._spawn(request, nonce, spawn_child)
+                    else:
+                        self._end(nonce)
                 elif self.sock is not None:
                     wire.write_frame(self.sock, [len(payload).to_bytes(wire.PREFIX_SIZE, "big"), payload])
                 else:
@@ -166,12 +176,7 @@ class Zygote:
     def _reply(self, message: dict) -> None:
         wire.write_frame(self.fd_out, wire.encode_message(message))
 
-    def _nonce(self, payload: bytearray) -> Any:
-        request = wire.decode_payload(payload, lambda *a: None)
-        return request.get("nonce") if isinstance(request, dict) else None
-
-    def _spawn(self, payload: bytearray, spawn_child) -> None:
-        nonce = self._nonce(payload)
+    def _spawn(self, request: Any, nonce: Any, spawn_child) -> None:
         problem = None
         if self.child is not None or not self.cleaned:  # (end already cleaned after the last child)
             self._kill_child()
@@ -190,9 +195,7 @@ class Zygote:
                 os.close(self.fd_out)
                 if not self.isolated:
                     os.setpgid(0, 0)
-                fd = child_sock.detach()
-                request = wire.decode_payload(payload, lambda *a: None)
-                spawn_child(fd, request)
+                spawn_child(child_sock.detach(), request)
             finally:
                 os._exit(0)
         child_sock.close()
@@ -200,8 +203,7 @@ class Zygote:
         self.child = pid
         self.sock = parent_sock.detach()
 
-    def _end(self, payload: bytearray) -> None:
-        nonce = self._nonce(payload)
+    def _end(self, nonce: Any) -> None:
         self._kill_child()
         problem = self.clean()
         self._reply({"ended": nonce, **({"refused": problem} if problem else {})})
@@ -299,7 +301,7 @@ class Zygote:
         if not problems and not _restore(self.home, self.snapshot):
             problems.append(f"could not restore the submission's files in {self.home}")
         if self.isolated:  # unisolated, these would be the user's own
-            _remove_sysv_ipc()
+            _remove_sysv_ipc(self.libc)
             self._clear_keyrings()
         for which, (soft, hard) in self.limits.items():
             try:
@@ -457,9 +459,8 @@ def _restore(home: str, snapshot: list[tuple[str, bytes | None, int]]) -> bool:
     return True
 
 
-def _remove_sysv_ipc() -> None:
+def _remove_sysv_ipc(libc: Any) -> None:
     """Remove the System V IPC objects of this uid (they outlive the processes that made them)."""
-    libc = _libc()
     if libc is None:
         return
     uid = os.getuid()
