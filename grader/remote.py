@@ -820,6 +820,37 @@ def call_with_args(fn: RemoteObject, *args: Any, **kwargs: Any) -> CallRecord:
     return CallRecord(reply["result"], got_args, got_kwargs)
 
 
+def identity(obj: RemoteObject) -> int:
+    """A number that tells one worker object from another (its ``id()`` in the worker):
+    two remote handles to the same object give the same number while it lives.
+    Handles are made per reply, so comparing handles themselves never works.
+
+    Raises:
+        TypeError: if ``obj`` is not a remote object.
+    """
+    if not isinstance(obj, RemoteObject):
+        raise TypeError(f"expected a remote object, got {type(obj).__qualname__}")
+    n = obj._req({"op": "identity", "obj": obj}, f"id({obj._name()})")
+    if type(n) is not int:
+        raise ProtocolViolation("identity returned no int")
+    return n
+
+
+def bind_name(submission: SubmissionProxy, name: str, value: Any) -> None:
+    """Bind a top-level name of the student's namespace to ``value`` (plain data, a
+    remote object, or a trusted function, which the student's code then calls back
+    into). Used to put the reference in place of a helper another question grades;
+    see :func:`grader.testing.reference_in_place`.
+
+    Raises:
+        MissingName: the submission does not define ``name`` (nothing is bound).
+    """
+    session = _session_of(submission)
+    session.root_attr(name)  # MissingName when it is not there
+    session.request({"op": "setattr", "obj": None, "name": name, "value": value}, what=f"binding `{name}`")
+    session._root_cache.pop(name, None)
+
+
 def type_name(obj: Any) -> str:
     """The qualified type name of a remote object (or of a local value)."""
     if isinstance(obj, RemoteObject):

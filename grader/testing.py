@@ -14,10 +14,29 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
-from .remote import RemoteError, RemoteObject, StudentError, SubmissionProxy, _session_of, call_with_args
+from .remote import (CallTimeout, MissingName, RemoteError, RemoteObject, StudentError, SubmissionProxy,
+                     WorkerCrashed, _session_of, bind_name, call_with_args)
 
-__all__ = ["assert_close", "assert_equal", "assert_inputs_unchanged", "assert_raises", "compare_to_reference",
-           "fresh_run", "random_array", "as_numeric"]
+__all__ = ["Failure", "assert_close", "assert_equal", "assert_inputs_unchanged", "assert_raises",
+           "compare_to_reference", "fresh_run", "random_array", "as_numeric", "reference_in_place"]
+
+
+class Failure(AssertionError):
+    """A test's failure that carries its own hint.
+
+    The student sees ``hint`` in place of the test's ``@pytest.mark.hint``; an
+    empty hint shows none. Raise it where the test knows what it saw: a known
+    mistake (``Failure("... matches Adam without bias correction", hint="divide
+    by 1 - beta1**t")``), or a failure the fixed hint does not explain (a wrong
+    result in a test about in-place changes).
+
+    Attributes:
+        hint: the text to show (may be empty).
+    """
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def _describe(value: Any) -> str:
@@ -290,6 +309,68 @@ def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | No
             actual = actual[0]
         assert_close(actual, expected, rtol=rtol, atol=atol, name=f"{fname}(...)")
     return record.result
+
+
+@contextmanager
+def reference_in_place(submission: SubmissionProxy, reference: Any, names: Iterable[str]) -> Iterator[list[str]]:
+    """Inside the block, the student's top-level functions ``names`` are the reference's.
+
+    A function of another question that the function under test calls (``affine_backward``
+    inside ``two_layer_net``) is then the reference's, so that question's mistake is not
+    charged twice. The student's code calls the reference back on the trusted side, with
+    plain data both ways. Names the submission or the reference does not define are left
+    alone. Yields the names it replaced. The student's own functions are put back on
+    leaving (a worker restarted meanwhile has them already).
+
+    Raises:
+        the errors of a call into the worker (:class:`~grader.remote.RemoteError`).
+    """
+    session = _session_of(submission)
+    saved: list[tuple[str, Any]] = []
+    generation = session.generation
+    try:
+        for name in names:
+            fn = getattr(reference, name, None)
+            if not callable(fn):
+                continue
+            try:
+                own = getattr(submission, name)
+            except MissingName:
+                continue
+            bind_name(submission, name, fn)
+            saved.append((name, own))
+        yield [name for name, _ in saved]
+    finally:
+        if session.generation == generation and not session.dead_reason:
+            for name, own in reversed(saved):
+                try:
+                    bind_name(submission, name, own)
+                except RemoteError:
+                    break
+
+
+def rerun_with_reference(check: Callable[[], Any], submission: SubmissionProxy, reference: Any,
+                         names: Iterable[str]) -> Any:
+    """``check()``; if it fails, ``check()`` again with ``names`` bound to the reference's
+    functions (:func:`reference_in_place`). Passes when either run passes; otherwise
+    raises the first run's failure, which describes the student's own code.
+
+    A timeout or a crash of the first run is raised as it is (the worker was restarted).
+    """
+    try:
+        return check()
+    except (CallTimeout, WorkerCrashed):
+        raise
+    except AssertionError as first:
+        try:
+            with reference_in_place(submission, reference, names) as replaced:
+                if not replaced:
+                    raise first
+                return check()
+        except (CallTimeout, WorkerCrashed):
+            raise
+        except AssertionError:
+            raise first from None
 
 
 def assert_raises(exc_types: str | tuple[str, ...], student_fn: RemoteObject, *args: Any,

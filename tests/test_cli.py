@@ -200,10 +200,15 @@ def test_check_finds_the_course_and_the_file_from_the_working_directory(course):
 
 
 @pytest.mark.sandbox
-def test_check_human_output_shows_failures_and_hints(course):
+def test_check_human_output_shows_failures_and_hints(course, tmp_path):
     proc = grader("check", "hw", str(course / "assignments/hw/hw.py"), "--course", str(course))
     assert proc.returncode == 1
-    assert "FAIL" in proc.stdout and "NotImplementedError" in proc.stdout and "hint: Add one." in proc.stdout
+    assert "FAIL" in proc.stdout and "NotImplementedError" in proc.stdout
+    assert "hint:" not in proc.stdout  # the hint explains a wrong answer, not an exception
+    wrong = tmp_path / "hw.py"
+    wrong.write_text("def inc(x):\n    return x + 2\n")
+    proc = grader("check", "hw", str(wrong), "--course", str(course))
+    assert proc.returncode == 1 and "hint: Add one." in proc.stdout
 
 
 def test_check_with_the_subprocess_backend(course):

@@ -22,6 +22,7 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 from ..results import TestResult, TestStatus
+from ..testing import rerun_with_reference
 from . import scoring
 from .watchdog import TrustedTimeout, Watchdog
 
@@ -37,6 +38,9 @@ MARKERS = {
     "call_timeout(seconds)": "time limit of each call into the student's code in this test",
     "max_elements(n, message=m)": "most elements of one array (and, with message=, of all arrays of one "
                                   "reply) this test accepts from the student's code",
+    "reference_helpers(*names)": "student functions this test's function calls that other questions grade: "
+                                 "a failing test is run again with the reference's in their place, and "
+                                 "passes if that run passes",
 }
 
 
@@ -95,6 +99,29 @@ class GraderPlugin:
             self.excinfos[call.when] = call.excinfo
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        """Run a test marked ``reference_helpers(*names)`` through
+        :func:`grader.testing.rerun_with_reference`: one mistake, charged in one question."""
+        marker = pyfuncitem.get_closest_marker("reference_helpers")
+        if marker is None or self.context is None:
+            return None
+        reference = self.grading.reference_module()
+        if reference is None:  # a student's copy of the course: the plain run
+            return None
+        runs = 0
+
+        def check() -> None:
+            nonlocal runs
+            kwargs = {a: pyfuncitem.funcargs[a] for a in pyfuncitem._fixtureinfo.argnames}
+            if runs and "rng" in kwargs:  # the same inputs as the first run
+                kwargs["rng"] = _seeded_rng(self, pyfuncitem.nodeid)
+            runs += 1
+            pyfuncitem.obj(**kwargs)
+
+        rerun_with_reference(check, self.context.proxy, reference, [str(n) for n in marker.args])
+        return True
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         if self.collect_errors:
             return True
@@ -149,7 +176,7 @@ class GraderPlugin:
                     expired = session.dead_reason or "the submission used up its total time limit"
                     results.append(TestResult(name=spec.name, question=spec.question, score=0.0,
                                               max_score=spec.points, status=TestStatus.TIMEOUT,
-                                              visibility=spec.visibility, hint=spec.hint,
+                                              visibility=spec.visibility,
                                               message=f"{scoring.TRUSTED_TIMEOUT_MESSAGE} "
                                                       f"({limits.total_timeout:g} s)"))
                     _teardown_all(item)
@@ -212,8 +239,11 @@ def reference(request: pytest.FixtureRequest) -> Any:
 def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     """A numpy Generator seeded from the assignment seed and the test's name:
     every submission gets the same inputs."""
-    plugin = _plugin(request)
-    name = plugin.current_spec.name if plugin.current_spec else request.node.nodeid
+    return _seeded_rng(_plugin(request), request.node.nodeid)
+
+
+def _seeded_rng(plugin: GraderPlugin, nodeid: str) -> np.random.Generator:
+    name = plugin.current_spec.name if plugin.current_spec else nodeid
     digest = hashlib.sha256(f"{plugin.grading.config.seed}:{name}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 

@@ -17,6 +17,7 @@ import pytest
 
 from ..remote import CallTimeout, RemoteError, WorkerCrashed
 from ..results import SubmissionStatus, TestResult, TestStatus, Visibility
+from ..testing import Failure
 from .watchdog import TrustedTimeout
 
 MAX_MESSAGE = 3000
@@ -166,9 +167,29 @@ def score(spec: TestSpec, reports: list[Any], excinfos: dict[str, Any]) -> TestR
         exc = excinfos.get("call")
         status, message = _status_of(exc), _message(exc) or "failed"
     earned = spec.points if status is TestStatus.PASSED else 0.0
+    exc = excinfos.get("call") if call is not None and call.failed else None
     return TestResult(name=spec.name, question=spec.question, score=earned, max_score=spec.points,
                       status=status, visibility=spec.visibility, message=message,
-                      hint=spec.hint if status is not TestStatus.PASSED else "", duration_s=round(duration, 6))
+                      hint=hint_for(spec, status, exc), duration_s=round(duration, 6))
+
+
+def hint_for(spec: TestSpec, status: TestStatus, excinfo: Any) -> str:
+    """The hint a failed test shows: only where it explains the failure.
+
+    A :class:`~grader.testing.Failure` brings its own (possibly empty) hint. The
+    test's fixed ``@pytest.mark.hint`` goes with a wrong answer only: an assertion of
+    the test's own. An exception in the student's code, a missing name, a timeout,
+    a crash or an error of the test itself gets none: the message says what
+    happened and where.
+    """
+    if status is not TestStatus.FAILED or excinfo is None:
+        return ""
+    exc = excinfo.value
+    if isinstance(exc, Failure):
+        return exc.hint
+    if isinstance(exc, RemoteError) or not isinstance(exc, AssertionError):
+        return ""
+    return spec.hint
 
 
 def not_run(spec: TestSpec, status: TestStatus, message: str) -> TestResult:

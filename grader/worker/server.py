@@ -165,6 +165,8 @@ class Worker:
                 return {"stop": True}
         if op == "repr":
             return _safe_repr(self._obj(req["obj"]))
+        if op == "identity":
+            return id(self._obj(req["obj"]))
         if op == "type_name":
             return wire._type_name(self._obj(req["obj"]))
         if op == "dir":
