@@ -264,9 +264,13 @@ def random_array(rng: np.random.Generator, shape: tuple[int, ...] | int, *, scal
     return (scale * rng.standard_normal(shape)).astype(dtype)
 
 
+IN_PLACE_HINT = ("Build a new array (x = x - ..., np.maximum(x, 0)) or work on x.copy(), not x -= ... or "
+                 "x[...] = ...: the caller still needs its inputs.")
+
+
 def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | None = None,
                             reference_fn: Callable | None = None, rtol: float = 1e-4, atol: float = 1e-6,
-                            **kwargs: Any) -> Any:
+                            hint: str = IN_PLACE_HINT, **kwargs: Any) -> Any:
     """Call ``student_fn(*args, **kwargs)`` in the worker and assert that it did not
     change any array argument in place. Returns the call's result.
 
@@ -277,8 +281,9 @@ def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | No
     e.g. ``out`` of ``(out, cache)`` or ``next_w`` of ``(next_w, config)``).
 
     Raises:
-        AssertionError: naming the argument that changed and the first changed element,
-            or the wrong result.
+        Failure: naming the argument that changed and the first changed element, with
+            ``hint`` (how to avoid in-place changes); or the wrong result, with no hint
+            (the inputs were left alone, and the other tests score the answer).
     """
     fname = name or (student_fn._label if isinstance(student_fn, RemoteObject) else "the function")
     expected = None
@@ -298,16 +303,20 @@ def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | No
                     if before.dtype.kind in "fc" else int(np.flatnonzero(after_arr != before)[0])
                 detail = (f": at index {_index(i, before.shape)} it was {_fmt(before.reshape(-1)[i])} "
                           f"and is now {_fmt(after_arr.reshape(-1)[i])}")
-            raise AssertionError(f"{fname} changed its {label} in place{detail}; "
-                                 "build a new array (x = x - ..., np.maximum(x, 0)) or work on x.copy(), not x -= ... or x[...] = ...")
+            raise Failure(f"{fname} changed its {label} in place{detail}", hint=hint)
     if reference_fn is not None:
         actual = record.result
         if isinstance(expected, tuple):
             expected = expected[0]
             if not isinstance(actual, (tuple, list)) or not actual:
-                raise AssertionError(f"{fname} should return a tuple like the reference's, got {_describe(actual)}")
+                raise Failure(f"{fname} left its inputs alone, but should return a tuple like the reference's, "
+                              f"got {_describe(actual)} (this test counts only with a right result)")
             actual = actual[0]
-        assert_close(actual, expected, rtol=rtol, atol=atol, name=f"{fname}(...)")
+        try:
+            assert_close(actual, expected, rtol=rtol, atol=atol, name=f"{fname}(...)")
+        except AssertionError as exc:
+            raise Failure(f"{fname} left its inputs alone, but its result is wrong, so this test does not count "
+                          f"yet (the other tests say what is wrong): {exc}") from None
     return record.result
 
 
