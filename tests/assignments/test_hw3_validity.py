@@ -34,8 +34,9 @@ POINTS = {
     "activations": (11, 3),
     "gradient_check": (11, 3),
     "two_layer_net": (19, 5),
-    "value_ops": (17, 3),
-    "value_backward": (11, 3),
+    "value_ops": (14, 2),
+    "value_composition": (4, 2),
+    "value_backward": (10, 2),
 }
 
 

@@ -19,7 +19,8 @@ DOUT = np.array([[1.0, -1.0, 2.0], [3.0, 1.0, -1.0]])
 
 
 @pytest.mark.points(2)
-@pytest.mark.hint("db adds up dout over the batch: dout.sum(axis=0), shape (M,).")
+@pytest.mark.hint("dx = dout @ w.T, dw = x.T @ dout (x flattened to (N, D)), db = dout.sum(axis=0): "
+                  "each gradient has the shape of what it is the gradient of.")
 def test_affine_backward_values(submission):
     dx, dw, db = submission.affine_backward(DOUT, (X, W, B))
     assert_close(dx, np.array([[-1.0, 1.0], [4.0, 7.0]]), name="dx")  # dout @ w.T

@@ -12,7 +12,10 @@ import pytest
 
 from grader.testing import assert_close
 
-pytestmark = pytest.mark.question("two_layer_net")
+# In `grader grade`, a failing test is run again with the reference's layers (questions 1 and 2) in place of
+# yours, so a layer's mistake is charged in its own question only.
+pytestmark = [pytest.mark.question("two_layer_net"),
+              pytest.mark.reference_helpers("affine_forward", "affine_backward", "relu_forward", "relu_backward")]
 
 X = np.array([[1.0, -1.0]])
 PARAMS = {
@@ -23,7 +26,7 @@ PARAMS = {
 }
 
 
-@pytest.mark.hint("The output layer gives the scores (logits): no ReLU after the second affine layer.")
+@pytest.mark.hint("scores = relu(X @ W1 + b1) @ W2 + b2: the output layer gives the scores (logits) as they are.")
 def test_scores_hand_example(submission):
     scores = submission.two_layer_net(X, PARAMS)
     assert_close(scores, np.array([[-2.0, -1.0, 1.0]]), name="two_layer_net(X, params) scores")

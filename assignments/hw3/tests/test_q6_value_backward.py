@@ -1,4 +1,4 @@
-"""Public tests, question "value_backward": backward() and gradients that add up over several paths."""
+"""Public tests, question "value_backward": backward()'s seed, and gradients that add up over several uses."""
 
 import pytest
 
@@ -7,18 +7,14 @@ from grader.testing import assert_close
 pytestmark = pytest.mark.question("value_backward")
 
 
-@pytest.mark.points(2)
-@pytest.mark.hint("a is used twice, so a.grad gets a contribution from each use: accumulate with +=, never =.")
-def test_a_times_b_plus_a(submission):
-    a, b = submission.Value(2.0), submission.Value(-3.0)
-    c = a * b + a
-    c.backward()
-    assert_close(c.data, -4.0, name="c.data")
-    assert_close(a.grad, -2.0, name="a.grad for c = a*b + a")  # b + 1
-    assert_close(b.grad, 2.0, name="b.grad for c = a*b + a")  # a
+@pytest.mark.hint("backward() starts from out.grad = 1 (d out / d out).")
+def test_output_grad_is_one(submission):
+    v = submission.Value(3.0)
+    v.backward()
+    assert_close(v.grad, 1.0, name="v.grad after v = Value(3.0); v.backward()")
 
 
-@pytest.mark.hint("a + a uses a twice: a.grad = 1 + 1 = 2. Accumulate with +=, never =.")
+@pytest.mark.hint("a + a uses a twice: a.grad = 1 + 1 = 2. Gradients from every use add up.")
 def test_a_plus_a(submission):
     a = submission.Value(3.0)
     c = a + a

@@ -1,6 +1,6 @@
 """Mutant: db averages dout over the batch instead of summing it.
 
-Must lose points in: affine_backward, two_layer_net.
+Must lose points in: affine_backward.
 """
 
 from __future__ import annotations

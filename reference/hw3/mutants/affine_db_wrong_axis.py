@@ -1,6 +1,6 @@
 """Mutant: db sums dout over axis 1 (one entry per example) instead of over the batch (axis 0).
 
-Must lose points in: affine_backward, two_layer_net.
+Must lose points in: affine_backward.
 """
 
 from __future__ import annotations

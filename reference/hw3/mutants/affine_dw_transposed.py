@@ -1,6 +1,6 @@
 """Mutant: dw = dout.T @ x: shape (M, D), the transpose of w's shape.
 
-Must lose points in: affine_backward, two_layer_net.
+Must lose points in: affine_backward.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mutant: dx = dout @ w instead of dout @ w.T: a shape error unless D = M, wrong values when D = M.
 
-Must lose points in: affine_backward, two_layer_net.
+Must lose points in: affine_backward.
 """
 
 from __future__ import annotations

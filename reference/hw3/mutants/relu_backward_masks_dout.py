@@ -1,6 +1,6 @@
 """Mutant: relu_backward masks on the upstream gradient (dout > 0) instead of on the input x.
 
-Must lose points in: activations, two_layer_net.
+Must lose points in: activations.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mutant: relu_forward with np.max(x, 0), a reduction over axis 0, instead of the element-wise np.maximum(x, 0).
 
-Must lose points in: activations, two_layer_net.
+Must lose points in: activations.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mutant: backward() does not set the output's grad to 1 before the sweep: every gradient stays 0.
 
-Must lose points in: value_ops, value_backward.
+Must lose points in: value_backward, value_composition.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mutant: backward() walks the topological order forwards (inputs first) instead of in reverse.
 
-Must lose points in: value_ops, value_backward.
+Must lose points in: value_backward, value_composition.
 """
 
 from __future__ import annotations

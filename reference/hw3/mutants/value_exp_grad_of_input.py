@@ -1,6 +1,6 @@
 """Mutant: exp's local derivative taken as the input's data instead of exp(data).
 
-Must lose points in: value_ops.
+Must lose points in: value_ops, value_composition.
 """
 
 from __future__ import annotations

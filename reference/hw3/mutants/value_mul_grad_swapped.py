@@ -1,6 +1,6 @@
 """Mutant: the product rule with the factors swapped: d(a*b)/da taken as a instead of b.
 
-Must lose points in: value_ops, value_backward.
+Must lose points in: value_ops, value_composition.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mutant: -v returns a new Value(-v.data) that is not connected to v: no gradient flows through negation.
 
-Must lose points in: value_ops.
+Must lose points in: value_ops, value_composition.
 """
 
 from __future__ import annotations

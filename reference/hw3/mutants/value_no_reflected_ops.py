@@ -1,6 +1,6 @@
 """Mutant: no __radd__ and __rmul__: 2 + v and 3 * v raise TypeError.
 
-Must lose points in: value_ops.
+Must lose points in: value_ops, value_composition.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mutant: the power rule without the exponent: d(a**n)/da = a**(n - 1).
 
-Must lose points in: value_ops.
+Must lose points in: value_ops, value_composition.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mutant: relu passes the gradient through everywhere, also where its input is negative.
 
-Must lose points in: value_ops.
+Must lose points in: value_ops, value_composition.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mutant: __rsub__ computes self - other: 1 - v gives v - 1.
 
-Must lose points in: value_ops.
+Must lose points in: value_ops, value_composition.
 """
 
 from __future__ import annotations

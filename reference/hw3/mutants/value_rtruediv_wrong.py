@@ -1,6 +1,6 @@
 """Mutant: __rtruediv__ computes self / other: 2 / v gives v / 2.
 
-Must lose points in: value_ops.
+Must lose points in: value_ops, value_composition.
 """
 
 from __future__ import annotations

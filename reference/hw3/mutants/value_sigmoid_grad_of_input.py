@@ -1,6 +1,6 @@
 """Mutant: sigmoid's local derivative computed from the input, x * (1 - x), instead of s * (1 - s).
 
-Must lose points in: value_ops.
+Must lose points in: value_ops, value_composition.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mutant: tanh's local derivative taken as tanh itself instead of 1 - tanh**2.
 
-Must lose points in: value_ops.
+Must lose points in: value_ops, value_composition.
 """
 
 from __future__ import annotations

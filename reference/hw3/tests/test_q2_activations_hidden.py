@@ -14,7 +14,8 @@ the sigmoid's derivative taken of x instead of sigma(x), dout forgotten.
 import numpy as np
 import pytest
 
-from grader.testing import as_numeric, assert_close, assert_inputs_unchanged
+from grader.remote import call_with_args
+from grader.testing import Failure, as_numeric, assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("activations")
 
@@ -52,6 +53,14 @@ def _matches(actual, mistaken):
     return a is not None and a.shape == mistaken.shape and np.allclose(a, mistaken, rtol=1e-6, atol=1e-9)
 
 
+def _overflow(value, name):
+    """A named mistake when the result has NaN or infinity where it should not."""
+    a = _numeric(value)
+    if a is not None and not np.isfinite(a).all():
+        raise Failure(f"{name} has NaN or infinity for |x| = 1e4", hint="exp(x) overflows to inf for x > 709, "
+                      "and inf / inf is NaN: exponentiate only -|x| (np.where(x >= 0, ..., ...)).")
+
+
 @pytest.mark.points(2)
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_relu_forward(submission, reference, rng, shape):
@@ -69,19 +78,20 @@ def test_relu_backward(submission, reference, rng, shape):
     _out, cache = _forward(submission, "relu_forward", x)
     dx = submission.relu_backward(dout, cache)
     if _matches(dx, dout * (dout > 0)) and not _matches(dx, dout * (x > 0)):
-        raise AssertionError("dx matches dout * (dout > 0): the mask must come from the input x "
-                             "(dx = dout * (x > 0)), not from the upstream gradient")
+        raise Failure("dx matches dout * (dout > 0): the mask came from the upstream gradient",
+                      hint="The mask comes from the layer's input x: dx = dout * (x > 0).")
     assert_close(dx, reference.relu_backward(dout, x), rtol=RTOL, atol=ATOL, name=f"relu_backward dx, shape {shape}")
 
 
-@pytest.mark.hint("The lecture's convention is relu'(0) = 0: dx = dout * (x > 0), not (x >= 0).")
+@pytest.mark.hint("The lecture's convention is relu'(0) = 0: dx = dout * (x > 0).")
 def test_relu_backward_at_zero(submission, reference, rng):
     x = np.array([[-2.0, 0.0, 3.0], [0.0, -0.0, 1e-3]])
     dout = rng.normal(size=x.shape) + 2.0
     _out, cache = _forward(submission, "relu_forward", x)
     dx = submission.relu_backward(dout, cache)
     if _matches(dx, dout * (x >= 0)):
-        raise AssertionError("dx matches dout * (x >= 0): at x = 0 the gradient must be 0 (relu'(0) = 0)")
+        raise Failure("dx matches dout * (x >= 0): at x = 0 the gradient must be 0 (relu'(0) = 0)",
+                      hint="Mask with (x > 0), not (x >= 0).")
     assert_close(dx, reference.relu_backward(dout, x), rtol=RTOL, atol=ATOL, name="relu_backward dx at x = 0")
 
 
@@ -93,10 +103,11 @@ def test_sigmoid_forward(submission, reference, rng, shape):
                  name=f"sigmoid_forward out, x of shape {shape}")
 
 
-@pytest.mark.hint("exp(x) overflows to inf for x > 709 and inf/inf is NaN: exponentiate only -|x|.")
+@pytest.mark.hint("sigma(x) is finite for every x: about 1 for large positive x, about 0 for large negative x.")
 @pytest.mark.parametrize("x", LARGE.values(), ids=LARGE.keys())
 def test_sigmoid_forward_large_inputs(submission, reference, x):
     out, _cache = _forward(submission, "sigmoid_forward", x)
+    _overflow(out, "sigmoid_forward out")
     assert_close(out, reference.sigmoid_forward(x)[0], rtol=RTOL, atol=ATOL, name="sigmoid_forward out")
 
 
@@ -109,11 +120,11 @@ def test_sigmoid_backward(submission, reference, rng, shape):
     dx = submission.sigmoid_backward(dout, cache)
     s = reference.sigmoid_forward(x)[0]
     if _matches(dx, dout * x * (1 - x)):
-        raise AssertionError("dx matches dout * x * (1 - x): the derivative is sigma(x) * (1 - sigma(x)), "
-                             "with sigma evaluated at x (cache sigma(x), or recompute it from x)")
+        raise Failure("dx matches dout * x * (1 - x): the derivative was taken at x instead of sigma(x)",
+                      hint="The derivative is sigma(x) * (1 - sigma(x)): cache sigma(x), or recompute it from x.")
     if _matches(dx, s * (1 - s)):
-        raise AssertionError("dx matches sigma(x) * (1 - sigma(x)) without dout: multiply the local "
-                             "gradient by the upstream gradient dout (the chain rule)")
+        raise Failure("dx matches sigma(x) * (1 - sigma(x)) without dout",
+                      hint="Multiply the local gradient by the upstream gradient dout (the chain rule).")
     assert_close(dx, reference.sigmoid_backward(dout, s), rtol=RTOL, atol=ATOL,
                  name=f"sigmoid_backward dx, shape {shape}")
 
@@ -124,20 +135,32 @@ def test_sigmoid_backward_large_inputs(submission, reference, x):
     dout = np.ones_like(x)
     _out, cache = _forward(submission, "sigmoid_forward", x)
     dx = submission.sigmoid_backward(dout, cache)
+    _overflow(dx, "sigmoid_backward dx")
     assert_close(dx, reference.sigmoid_backward(dout, reference.sigmoid_forward(x)[0]), rtol=RTOL, atol=ATOL,
                  name="sigmoid_backward dx")
 
 
-@pytest.mark.hint("Do not change your arguments in place (x[x < 0] = 0, dout[mask] = 0): the caller still "
-                  "needs them. Work on a copy, or build a new array (np.maximum, dout * mask).")
+IN_PLACE = ("Do not change your arguments in place (x[x < 0] = 0, dout[mask] = 0): the caller still needs them. "
+            "Work on a copy, or build a new array (np.maximum(x, 0), dout * mask).")
+
+
 @pytest.mark.parametrize("name", ["relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward"])
 def test_inputs_unchanged(submission, reference, rng, name):
     x, dout = _x(rng, (4, 5)), rng.normal(size=(4, 5))
+    if name == "relu_backward":  # CS231n's dx = dout; dx[x <= 0] = 0 without a copy
+        _out, cache = _forward(submission, "relu_forward", x)
+        after = call_with_args(submission.relu_backward, dout, cache).args
+        changed = _numeric(after[0]) if after else None
+        if changed is not None and changed.shape == dout.shape and not np.array_equal(changed, dout) \
+                and np.allclose(changed, dout * (x > 0)):
+            raise Failure("relu_backward overwrote dout: after the call, the caller's dout is zero where x <= 0 "
+                          "(dx = dout, then dx[x <= 0] = 0, changes dout itself)",
+                          hint="Copy first (dx = dout.copy(); dx[x <= 0] = 0), or build a new array: dx = dout * (x > 0).")
     if name.endswith("_forward"):
         assert_inputs_unchanged(getattr(submission, name), x, name=name, reference_fn=getattr(reference, name),
-                                rtol=RTOL, atol=ATOL)
+                                rtol=RTOL, atol=ATOL, hint=IN_PLACE)
     else:
         _out, cache = _forward(submission, name.replace("backward", "forward"), x)
         forward = getattr(reference, name.replace("backward", "forward"))
-        assert_inputs_unchanged(getattr(submission, name), dout, cache, name=name, rtol=RTOL, atol=ATOL,
+        assert_inputs_unchanged(getattr(submission, name), dout, cache, name=name, rtol=RTOL, atol=ATOL, hint=IN_PLACE,
                                 reference_fn=lambda d, _cache: getattr(reference, name)(d, forward(x)[1]))

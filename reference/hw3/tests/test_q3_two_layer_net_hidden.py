@@ -17,9 +17,12 @@ import numpy as np
 import pytest
 
 from grader.remote import call_with_args
-from grader.testing import as_numeric, assert_close
+from grader.testing import Failure, as_numeric, assert_close
 
-pytestmark = pytest.mark.question("two_layer_net")
+# two_layer_net may call your layers of questions 1 and 2: a failing test is run again with the reference's
+# layers in their place, so a layer's mistake is charged in its own question only.
+pytestmark = [pytest.mark.question("two_layer_net"),
+              pytest.mark.reference_helpers("affine_forward", "affine_backward", "relu_forward", "relu_backward")]
 
 CASES = [(1, 3, 4, 2), (5, 4, 10, 3), (8, 3, 6, 5), (20, 2, 50, 3)]
 RTOL = 1e-5
@@ -96,13 +99,13 @@ def test_loss_without_reg(submission, reference, rng, n, d, h, c):
     expected = reference.two_layer_net(X, params, y, 0.0)[0]
     value = _numeric(loss)
     if value is not None and value.shape == () and n > 1 and np.isclose(value, n * expected, rtol=1e-5):
-        raise AssertionError(f"the loss is {float(value):.6g}, N = {n} times the expected {expected:.6g}: "
-                             "divide the summed cross-entropy by the batch size N")
+        raise Failure(f"the loss is {float(value):.6g}, N = {n} times the expected {expected:.6g}: "
+                      "the cross-entropy summed over the batch", hint="Divide the summed cross-entropy by the batch size N.")
     assert_close(loss, expected, rtol=RTOL, atol=1e-7, name=f"loss (reg = 0), {_label(n, d, h, c)}")
 
 
 @pytest.mark.points(2)
-@pytest.mark.hint("The penalty is 0.5 * reg * (sum W1**2 + sum W2**2): the weights only, not the biases.")
+@pytest.mark.hint("The penalty is 0.5 * reg * (sum W1**2 + sum W2**2), on the weights only.")
 @pytest.mark.parametrize("reg", [0.1, 0.7])
 def test_loss_with_reg(submission, reference, rng, reg):
     X, params, y = _net(reference, rng, 6, 4, 5, 3)
@@ -112,16 +115,16 @@ def test_loss_with_reg(submission, reference, rng, reg):
     sq_w = float(np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2))
     sq_b = float(np.sum(params["b1"] ** 2) + np.sum(params["b2"] ** 2))
     mistakes = {
-        "reg * (sum W1**2 + sum W2**2), without the 0.5; this assignment uses 0.5 * reg * sum W**2":
-            data_loss + reg * sq_w,
-        "the biases regularised too; the penalty is on W1 and W2 only": data_loss + 0.5 * reg * (sq_w + sq_b),
-        "the loss without the penalty: add 0.5 * reg * (sum W1**2 + sum W2**2)": data_loss,
+        "reg * (sum W1**2 + sum W2**2), without the 0.5": (data_loss + reg * sq_w,
+                                                           "This assignment's penalty is 0.5 * reg * sum W**2."),
+        "the biases regularised too": (data_loss + 0.5 * reg * (sq_w + sq_b), "The penalty is on W1 and W2 only."),
+        "the loss without the penalty": (data_loss, "Add 0.5 * reg * (sum W1**2 + sum W2**2) to the data loss."),
     }
     value = _numeric(loss)
     if value is not None and value.shape == () and not np.isclose(value, expected, rtol=RTOL):
-        for what, wrong in mistakes.items():
+        for what, (wrong, fix) in mistakes.items():
             if np.isclose(value, wrong, rtol=1e-6):
-                raise AssertionError(f"the loss ({float(value):.6g}, expected {expected:.6g}) matches {what}")
+                raise Failure(f"the loss ({float(value):.6g}, expected {expected:.6g}) matches {what}", hint=fix)
     assert_close(loss, expected, rtol=RTOL, atol=1e-7, name=f"loss (reg = {reg})")
 
 
@@ -160,19 +163,24 @@ def test_grads_with_reg(submission, reference, rng, reg):
         value = _numeric(grads[key])
         if key.startswith("W") and value is not None and value.shape == params[key].shape:
             if np.allclose(value, plain[key], rtol=1e-5, atol=1e-8):
-                raise AssertionError(f"grads[{key!r}] has no penalty term: add reg * {key}")
+                raise Failure(f"grads[{key!r}] has no penalty term", hint=f"Add reg * {key} to grads[{key!r}].")
             if np.allclose(value, plain[key] + 2 * reg * params[key], rtol=1e-5, atol=1e-8):
-                raise AssertionError(f"grads[{key!r}] has the penalty term twice (2 * reg * {key}): "
-                                     f"the gradient of 0.5 * reg * sum {key}**2 is reg * {key}")
+                raise Failure(f"grads[{key!r}] has the penalty term twice (2 * reg * {key})",
+                              hint=f"The gradient of 0.5 * reg * sum {key}**2 is reg * {key}.")
         _grad_close(grads[key], expected[key], f"grads[{key!r}] (reg = {reg})")
 
 
 @pytest.mark.points(2)
-@pytest.mark.hint("Subtract each row's max from the scores before exponentiating: exp(1000) overflows.")
+@pytest.mark.hint("softmax(s) = softmax(s - max(s)) row by row: the loss and gradients with scores near 1000 "
+                  "are those with scores near 0.")
 def test_large_scores(submission, reference, rng):
     X, params, y = _net(reference, rng, 8, 4, 6, 3)
     params["b2"] = params["b2"] + 1000.0  # every score near 1000; the softmax does not change
     loss, grads = _loss_and_grads(submission, X, params, y, 0.1)
+    values = [_numeric(loss)] + [_numeric(g) for g in grads.values()]
+    if any(v is not None and v.dtype.kind in "fc" and not np.isfinite(v).all() for v in values):
+        raise Failure("with scores near 1000 the loss or a gradient is NaN or infinite: exp(1000) overflows",
+                      hint="Subtract each row's max from the scores before exponentiating.")
     expected_loss, expected = reference.two_layer_net(X, params, y, 0.1)
     # float32 scores near 1000 carry errors near 1e-4: the tolerance is loose, NaN and inf are not
     assert_close(loss, expected_loss, rtol=1e-3, atol=1e-3, name="loss with scores near 1000")
@@ -196,22 +204,31 @@ def test_returns_loss_and_grads(submission, reference, rng):
             raise AssertionError(f"grads[{key!r}] has shape {shape}, expected {params[key].shape}")
 
 
-@pytest.mark.hint("two_layer_net must leave X, params and y as they were: build new arrays and a new grads "
-                  "dict (grads = params, then grads['W1'] = dW1, overwrites the caller's weights).")
+IN_PLACE = ("two_layer_net must leave X, params and y as they were: build new arrays and a new grads dict "
+            "(grads = params, then grads['W1'] = dW1, overwrites the caller's weights).")
+
+
 def test_inputs_unchanged(submission, reference, rng):
     X, params, y = _net(reference, rng, 6, 4, 5, 3)
     record = call_with_args(submission.two_layer_net, X, params, y, reg=0.1)
     X_after, params_after, y_after = record.args
-    assert_close(X_after, X, rtol=0, atol=0, name="X after two_layer_net returned")
-    assert_close(y_after, y, rtol=0, atol=0, name="y after two_layer_net returned")
-    if not isinstance(params_after, dict) or sorted(params_after) != sorted(params):
-        raise AssertionError("two_layer_net changed the keys of its params dict")
-    for key in params:
-        assert_close(params_after[key], params[key], rtol=0, atol=0,
-                     name=f"params[{key!r}] after two_layer_net returned")
+    try:
+        assert_close(X_after, X, rtol=0, atol=0, name="X after two_layer_net returned")
+        assert_close(y_after, y, rtol=0, atol=0, name="y after two_layer_net returned")
+        if not isinstance(params_after, dict) or sorted(params_after) != sorted(params):
+            raise AssertionError("two_layer_net changed the keys of its params dict")
+        for key in params:
+            assert_close(params_after[key], params[key], rtol=0, atol=0,
+                         name=f"params[{key!r}] after two_layer_net returned")
+    except AssertionError as exc:
+        raise Failure(str(exc), hint=IN_PLACE) from None
     # leaving the inputs alone earns its points only with the right loss (a constant leaves them alone too)
     result = record.result
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         raise AssertionError("two_layer_net with y must return the pair (loss, grads)")
-    assert_close(result[0], reference.two_layer_net(X, params, y, reg=0.1)[0], rtol=RTOL, atol=1e-8,
-                 name="two_layer_net's loss")
+    try:
+        assert_close(result[0], reference.two_layer_net(X, params, y, reg=0.1)[0], rtol=RTOL, atol=1e-8,
+                     name="two_layer_net's loss")
+    except AssertionError as exc:
+        raise Failure(f"two_layer_net left its inputs alone, but its loss is wrong, so this test does not count yet "
+                      f"(the other tests say what is wrong): {exc}") from None
