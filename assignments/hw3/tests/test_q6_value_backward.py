@@ -3,6 +3,7 @@
 import pytest
 
 from grader.testing import assert_close
+from grader.valuegraph import Outcome, run_walked
 
 pytestmark = pytest.mark.question("value_backward")
 
@@ -14,9 +15,21 @@ def test_output_grad_is_one(submission):
     assert_close(v.grad, 1.0, name="v.grad after v = Value(3.0); v.backward()")
 
 
-@pytest.mark.hint("a + a uses a twice: a.grad = 1 + 1 = 2. Gradients from every use add up.")
+def _add_is_right(Value):
+    """Whether a + b alone is right (walked in the reference order): a wrong + is value_ops' to charge."""
+    try:
+        got = run_walked(Value, lambda a, b, c: a + b, (1.5, -0.5, 0.0))
+    except AssertionError:  # + raised: value_ops says so
+        return False
+    return got is None or got.matches(Outcome(1.0, (1.0, 1.0, 0.0)))
+
+
+@pytest.mark.hint("A value used twice gets a gradient from each use: they add up (+=).")
 def test_a_plus_a(submission):
     a = submission.Value(3.0)
-    c = a + a
-    c.backward()
-    assert_close(a.grad, 2.0, name="a.grad for c = a + a")
+    if _add_is_right(submission.Value):
+        (a + a).backward()
+        assert_close(a.grad, 2.0, name="a.grad for c = a + a")
+    else:  # your + is graded in value_ops: a * a uses a twice too
+        (a * a).backward()
+        assert_close(a.grad, 6.0, name="a.grad for c = a * a at a = 3 (your + is graded in value_ops)")

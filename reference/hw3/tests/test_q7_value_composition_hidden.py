@@ -10,6 +10,7 @@ on a single leaf (:func:`grader.valuegraph.diagnose`).
 
 import pytest
 
+from grader.remote import StudentError
 from grader.testing import Failure, assert_close
 from grader.valuegraph import diagnose
 
@@ -26,19 +27,33 @@ def _run(Value, expr, point):
     return out.data, [leaf.grad for leaf in leaves]
 
 
+def _wrong_pieces(submission, what):
+    """A Failure that names the pieces of the engine that are wrong alone, if any."""
+    wrong = diagnose(submission.Value)
+    if wrong:
+        first = wrong[0].split(":", 1)[0]
+        return Failure(f"{what}. Checked one at a time, these pieces are wrong: " + "; ".join(wrong),
+                       hint=f"Fix {first} first (its own test says more); this expression uses it.")
+    return None
+
+
 def _check(submission, reference, text, expr, point):
-    data, grads = _run(submission.Value, expr, point)
     exp_data, exp_grads = _run(reference.Value, expr, point)
+    try:
+        data, grads = _run(submission.Value, expr, point)
+    except StudentError as exc:
+        failure = _wrong_pieces(submission, f"({text}) at {point}: {exc}"[:500])
+        if failure is None:
+            raise
+        raise failure from None
     try:
         assert_close(data, exp_data, rtol=RTOL, atol=ATOL, name=f"({text}).data at {point}")
         for name, g, e in zip("abc", grads, exp_grads):
             assert_close(g, e, rtol=RTOL, atol=ATOL, name=f"{name}.grad for {text} at {point}")
     except AssertionError as exc:
-        wrong = diagnose(submission.Value)
-        if wrong:
-            first = wrong[0].split(":", 1)[0]
-            raise Failure(f"{exc}. Checked one at a time, these pieces are wrong: " + "; ".join(wrong),
-                          hint=f"Fix {first} first (its own test says more); this expression uses it.") from None
+        failure = _wrong_pieces(submission, str(exc))
+        if failure is not None:
+            raise failure from None
         raise Failure(f"{exc}. Each operation is right on its own and backward() seeds 1, so the pieces "
                       "do not work together", hint="Check that every operation wraps plain numbers in Value "
                       "and that every _backward uses out.grad (the gradient from above)") from None
