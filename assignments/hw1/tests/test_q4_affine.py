@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.testing import assert_close
+from grader.testing import Failure, as_numeric, assert_close
 
 pytestmark = pytest.mark.question("affine")
 
@@ -17,8 +17,16 @@ def test_affine_forward_2d(submission):
     assert_close(out, np.array([[5.5, 1.0, 1.0], [11.5, 3.0, -1.0]]), name="affine_forward out")
 
 
-@pytest.mark.hint("Flatten each example first: x.reshape(N, -1) with N = x.shape[0].")
 def test_affine_forward_flattens(submission):
     x = np.arange(8.0).reshape(2, 2, 2)  # example 0 is [0, 1, 2, 3], example 1 is [4, 5, 6, 7]
-    out, _cache = submission.affine_forward(x, np.ones((4, 1)), np.zeros(1))
-    assert_close(out, np.array([[6.0], [22.0]]), name="affine_forward out for x of shape (2, 2, 2)")
+    w = np.array([[1.0], [2.0], [3.0], [4.0]])
+    out, _cache = submission.affine_forward(x, w, np.zeros(1))
+    try:
+        a = as_numeric(out).astype(float)
+    except AssertionError:
+        a = None
+    if a is not None and a.shape == (2, 1) and np.allclose(a, x.reshape(2, -1, order="F") @ w):
+        raise Failure("affine_forward's out matches x flattened in column-major (Fortran) order, which mixes "
+                      "the examples", hint="Flatten each example in row-major order: x.reshape(N, -1) with "
+                                           "N = x.shape[0] (numpy's default order).")
+    assert_close(out, np.array([[20.0], [60.0]]), name="affine_forward out for x of shape (2, 2, 2)")
