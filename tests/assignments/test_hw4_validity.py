@@ -36,6 +36,28 @@ POINTS = {"linear_regression": 18, "sgd": 8, "momentum": 14, "rmsprop": 14, "ada
           "adadelta": 15}
 
 
+# Mutants whose mistake a matcher recognises: the question, and words the failure message must contain
+# (the matcher's Failure names the cause, and brings its own hint).
+NAMED = {
+    "adam_t_starts_at_one": ("adam", "t starting at 1"),
+    "adam_t_never_incremented": ("adam", "t is never incremented"),
+    "adam_t_not_stored": ("adam", "t is not stored back into config"),
+    "adam_no_bias_correction": ("adam", "without bias correction"),
+    "adam_eps_inside_sqrt": ("adam", "epsilon inside the square root"),
+    "rmsprop_no_sqrt": ("rmsprop", "RMSprop without the square root"),
+    "rmsprop_eps_inside_sqrt": ("rmsprop", "epsilon inside the square root"),
+    "adagrad_no_sqrt": ("adagrad", "Adagrad without the square root"),
+    "adagrad_state_in_global": ("adagrad", "kept outside the config"),
+    "adadelta_eps_outside_sqrt": ("adadelta", "epsilon outside the square roots"),
+    "momentum_classical": ("momentum", "classical momentum"),
+    "momentum_velocity_not_stored": ("momentum", "velocity that is not stored"),
+    "sgd_plus_sign": ("sgd", "a step uphill"),
+    "sgd_defaults_only_when_empty": ("sgd", "defaults of learning_rate are not used"),
+    "linreg_missing_factor_two": ("linear_regression", "without its factor 2"),
+    "sgd_in_place": ("sgd", "changed its argument 1 in place"),
+}
+
+
 @pytest.fixture(scope="module")
 def config():
     return load_assignment(Course.at(ROOT), HW)
@@ -102,3 +124,27 @@ def test_mutant_loses_points_in_the_named_questions_only(graded, path):
     assert set(lost) == named, (
         f"{path.name} should lose points in {sorted(named)}, lost {lost}:\n{failures(result)}"
     )
+
+
+@pytest.mark.parametrize("stem", sorted(NAMED))
+def test_the_failure_names_the_mistake(graded, stem):
+    question, words = NAMED[stem]
+    result = graded[student_id(ROOT / "reference" / HW / "mutants" / f"{stem}.py")]
+    named = [t for t in result.tests if not t.passed and t.question == question and words in t.message]
+    assert named, f"no failed test of {question} says {words!r}:\n{failures(result)}"
+    assert all(t.hint for t in named), "a recognised mistake comes with its hint"
+
+
+@pytest.mark.parametrize("path", MUTANTS, ids=lambda p: p.stem)
+def test_hints_only_where_they_apply(graded, path):
+    """The in-place hint only for a change in place, the hint about epsilon's place only for epsilon
+    in the wrong place: a wrong value that changed nothing in place gets no in-place hint (classical
+    momentum), and an epsilon already outside is not told to move it outside."""
+    result = graded[student_id(path)]
+    for t in result.tests:
+        if t.passed:
+            continue
+        if "in place" in t.hint:
+            assert "in_place" in path.stem, f"{t.name} shows the in-place hint: {t.message}"
+        if "outside the root" in t.hint or "sqrt(E + eps)" in t.hint:
+            assert "eps" in path.stem, f"{t.name} shows the hint about epsilon's place: {t.message}"

@@ -6,7 +6,7 @@ Defaults: learning_rate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-8.
 import numpy as np
 import pytest
 
-from grader.testing import assert_close
+from grader.testing import Failure, assert_close
 
 pytestmark = pytest.mark.question("adam")
 
@@ -14,9 +14,33 @@ W = np.array([1.0, -1.0, 0.5])
 DW = np.array([0.2, -3.0, 0.0])
 
 
-@pytest.mark.hint("Increment t first, then divide m by 1 - beta1**t and v by 1 - beta2**t.")
+def _near(actual, expected):
+    """Whether ``actual`` is numeric data close to ``expected`` (for naming a known mistake)."""
+    try:
+        a = np.asarray(actual, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == np.shape(expected) and bool(np.allclose(a, expected, rtol=1e-6, atol=1e-9, equal_nan=True))
+
+
+# the first step of known mistakes (steps 1e-3 * sign(dw) * factor)
+FIRST_STEP_MISTAKES = {
+    0.1 / np.sqrt(0.001): ("Adam without bias correction (m and v used as they are)",
+                           "Correct the bias: m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t)."),
+    (0.1 / 0.19) / np.sqrt(0.001 / 0.001999): ("Adam with t starting at 1 (the first step corrects with t = 2)",
+                                               "t starts at 0 and is incremented before its use, so the first "
+                                               "step uses t = 1."),
+}
+
+
+@pytest.mark.hint("t = 1 at the first step; m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t); "
+                  "next_w = w - lr * m_hat / (sqrt(v_hat) + eps).")
 def test_first_step(submission):
     next_w, _ = submission.adam(W, DW, None)  # w - 1e-3 * dw / |dw| (and no step where dw = 0)
+    for factor, (what, fix) in FIRST_STEP_MISTAKES.items():
+        if _near(next_w, W - 1e-3 * factor * np.sign(DW)):
+            raise Failure(f"adam(w, dw, None) is {np.asarray(next_w).tolist()}, expected [0.999, -0.999, 0.5]: "
+                          f"this matches {what}", hint=fix)
     assert_close(next_w, np.array([0.999, -0.999, 0.5]), name="adam(w, dw, None)")
 
 

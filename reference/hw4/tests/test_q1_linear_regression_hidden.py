@@ -21,7 +21,8 @@ runs carry most of the points. x and y must be left as they were
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_inputs_unchanged
+from grader.remote import CallTimeout, WorkerCrashed
+from grader.testing import Failure, assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("linear_regression")
 
@@ -47,26 +48,28 @@ def _gd(x, y, learning_rate=0.01, n_epochs=1000, *, factor=2.0, sign=1.0, simult
     return b0, b1, np.array(losses)
 
 
-MISTAKES = {
-    "the derivative without its factor 2 (dL/dbeta = -mean(...)); the lecture keeps it: -2 * mean(...)":
-        dict(factor=1.0),
-    "the gradient's sign flipped (a step uphill: beta + lr*dL/dbeta); subtract the gradient":
-        dict(sign=-1.0),
-    "a sequential update (beta1's gradient computed after beta0 changed); compute both gradients from the "
-    "same predictions, then update both": dict(simultaneous=False),
-    "the gradient summed instead of averaged; the MSE is a mean, so its gradient is -2 * mean(...)":
-        dict(mean=np.sum),
-    "the loss recorded after the update; losses[k] is the MSE before the k-th update (losses[0] = mean(y**2))":
-        dict(loss_after=True),
+MISTAKES = {  # what the student did: (the switches of _gd that do it, the hint)
+    "the derivative without its factor 2 (dL/dbeta = -mean(...))": (
+        dict(factor=1.0), "The lecture keeps the factor 2: dL/dbeta0 = -2 * mean(y - y_hat)."),
+    "the gradient's sign flipped (a step uphill: beta + lr*dL/dbeta)": (
+        dict(sign=-1.0), "Subtract the gradient: beta = beta - lr * dL/dbeta."),
+    "a sequential update (beta1's gradient computed after beta0 changed)": (
+        dict(simultaneous=False), "Compute both gradients from the same predictions, then update both."),
+    "the gradient summed instead of averaged": (
+        dict(mean=np.sum), "The MSE is a mean, so its gradient is -2 * mean(...), not -2 * sum(...)."),
+    "the loss recorded after the update": (
+        dict(loss_after=True), "losses[k] is the MSE before the k-th update (losses[0] = mean(y**2))."),
 }
+IN_PLACE = ("Do not change x or y in place (x -= x.mean(), y -= y_hat): the caller still needs the data. "
+            "Compute the residuals into a new array: r = y - (beta0 + beta1 * x).")
 
 
 def _fit(submission, *args, **kwargs):
     out = submission.linear_regression_gd(*args, **kwargs)
     if not (isinstance(out, (tuple, list)) and len(out) == 3):
-        raise AssertionError("linear_regression_gd should return (beta0, beta1, losses); got a value of type "
-                             f"{type(out).__name__}"
-                             + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
+        raise Failure("linear_regression_gd should return (beta0, beta1, losses); got a value of type "
+                      f"{type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""),
+                      hint="Return the triple (beta0, beta1, losses).")
     return out
 
 
@@ -80,10 +83,10 @@ def _check(actual, expected, what, x, y, kwargs, *, part="betas"):
         for a, e, n in zip(pick(actual), pick(expected), names):
             assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: {n}")
     except AssertionError as exc:
-        for label, mistake in MISTAKES.items():
+        for label, (mistake, fix) in MISTAKES.items():
             wrong = pick(_gd(x, y, **kwargs, **mistake))
             if _matches(pick(actual), wrong) and not _matches(pick(expected), wrong):
-                raise AssertionError(f"{exc}. This matches {label}.") from None
+                raise Failure(f"{exc}. This matches {label}.", hint=fix) from None
         raise
 
 
@@ -132,12 +135,28 @@ def test_losses(submission, reference, rng):
 
 
 @pytest.mark.points(2)
-@pytest.mark.hint("The defaults are learning_rate=0.01 and n_epochs=1000.")
 def test_default_arguments(submission, reference, rng):
     x, y = _line(rng, n=50)
     actual, expected = _fit(submission, x, y), reference.linear_regression_gd(x, y)
-    _check(actual, expected, "linear_regression_gd(x, y)", x, y, {})
-    _check(actual, expected, "linear_regression_gd(x, y)", x, y, {}, part="losses")
+    try:
+        _check(actual, expected, "linear_regression_gd(x, y)", x, y, {})
+        _check(actual, expected, "linear_regression_gd(x, y)", x, y, {}, part="losses")
+    except Failure:
+        raise
+    except AssertionError as first:  # are the defaults the cause? the same call with them given says
+        if isinstance(first, (CallTimeout, WorkerCrashed)):
+            raise
+        try:
+            given = _fit(submission, x, y, learning_rate=0.01, n_epochs=1000)
+        except (CallTimeout, WorkerCrashed):
+            raise
+        except AssertionError:
+            raise first from None
+        if _matches([given[0], given[1], given[2]], [expected[0], expected[1], expected[2]]):
+            raise Failure("linear_regression_gd(x, y) is wrong, but right with learning_rate=0.01 and "
+                          "n_epochs=1000 given: its defaults are not those",
+                          hint="The defaults are learning_rate=0.01 and n_epochs=1000.") from None
+        raise
 
 
 def test_positional_arguments(submission, reference, rng):
@@ -179,10 +198,8 @@ def test_large_magnitudes(submission, reference, rng):
     _check(actual, expected, "linear_regression_gd with x ~ 200, y ~ 1e4", x, y, kwargs, part="losses")
 
 
-@pytest.mark.hint("Do not change x or y in place (x -= x.mean(), y -= y_hat): the caller still needs the data. "
-                  "Compute the residuals into a new array: r = y - (beta0 + beta1 * x).")
 def test_inputs_unchanged(submission, reference, rng):
     x, y = _line(rng, n=20)
     assert_inputs_unchanged(submission.linear_regression_gd, x, y, learning_rate=0.05, n_epochs=10,
                             reference_fn=reference.linear_regression_gd, rtol=RTOL, atol=ATOL,
-                            name="linear_regression_gd")
+                            name="linear_regression_gd", hint=IN_PLACE)

@@ -19,7 +19,8 @@ import copy
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_inputs_unchanged
+from grader.remote import CallTimeout, WorkerCrashed
+from grader.testing import Failure, assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("sgd")
 
@@ -33,7 +34,17 @@ def _uphill(w, dw, config=None):
     return w + config["learning_rate"] * dw, config
 
 
-MISTAKES = {"w + lr*dw, a step uphill: gradient descent subtracts the gradient, w - lr*dw": _uphill}
+def _fixed_rate(w, dw, config=None):
+    return w - 1e-2 * dw, {"learning_rate": 1e-2, **(config or {})}
+
+
+MISTAKES = {
+    "w + lr*dw, a step uphill": (_uphill, "Gradient descent subtracts the gradient: next_w = w - lr*dw."),
+    "the default learning rate 1e-2, whatever config['learning_rate'] says": (
+        _fixed_rate, "Read the learning rate from config: config.setdefault('learning_rate', 1e-2), then "
+                     "w - config['learning_rate'] * dw."),
+}
+DEFAULTS = {"learning_rate": 1e-2}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -47,7 +58,8 @@ def _step(rule, w, dw, config, what):
     if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
         got = f"a value of type {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list))
                                                           else "")
-        raise AssertionError(f"{what} should return the pair (next_w, config) with config a dict; got {got}")
+        raise Failure(f"{what} should return the pair (next_w, config) with config a dict; got {got}",
+                      hint="Return the pair (next_w, config): the new parameters and the config with the new state.")
     return out[0], out[1]
 
 
@@ -69,21 +81,42 @@ def _matches(actual, expected):
 
 
 def _check_steps(actual, expected, what, mistakes=()):
-    """``assert_close`` step by step; on a failure, name the known mistake the student's
-    steps match (``mistakes``: pairs (description, steps of the mistaken rule))."""
+    """``assert_close`` step by step; on a failure, a :class:`Failure` naming the known mistake
+    the student's steps match, with its hint (``mistakes``: triples (description, steps of the
+    mistaken rule, hint)); a plain failure when they match none."""
     for k, (a, e) in enumerate(zip(actual, expected)):
         try:
             assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
         except AssertionError as exc:
-            for label, wrong in mistakes:
+            for label, wrong, fix in mistakes:
                 if _matches(actual, wrong) and not _matches(expected, wrong):
-                    raise AssertionError(f"{exc}. This matches {label}.") from None
+                    raise Failure(f"{exc}. This matches {label}.", hint=fix) from None
             raise
 
 
+def _blame_defaults(rule, reference_rule, w, grads, config, name):
+    """Raise a :class:`Failure` naming the defaults when ``rule`` fails with ``config`` (a
+    config lacking some keys) but is right with every key given; return otherwise."""
+    full = {**DEFAULTS, **config}
+    try:
+        actual, _ = _run(rule, w, grads, full, name)
+    except (CallTimeout, WorkerCrashed):
+        raise
+    except AssertionError:
+        return
+    expected, _ = _run(reference_rule, w, grads, full, "reference")
+    if _matches(actual, expected):
+        missing = [k for k in DEFAULTS if k not in config]
+        raise Failure(f"{name} is right with every hyperparameter given, but not with config {config}: the "
+                      f"defaults of {', '.join(missing)} are not used when config lacks them",
+                      hint="Fill in each missing key, whatever else config holds: "
+                           + ", ".join(f"config.setdefault({k!r}, {DEFAULTS[k]!r})" for k in missing) + ".") from None
+
+
 def _mistakes(rules, w, grads, config):
-    """The steps each mistaken rule takes on the same problem."""
-    return [(label, _run(rule, w, grads, config, label)[0]) for label, rule in rules.items()]
+    """(description, steps, hint) of each mistaken rule (``rules``: description -> (rule, hint))
+    on the same problem."""
+    return [(label, _run(rule, w, grads, config, label)[0], fix) for label, (rule, fix) in rules.items()]
 
 
 # ----------------------------------------------------------------------------- tests
@@ -97,7 +130,7 @@ def test_one_step_with_config_none(submission, reference, rng, shape):
     _check_steps(actual, expected, f"sgd(w, dw, None), w of shape {shape}", _mistakes(MISTAKES, w, [dw], None))
 
 
-@pytest.mark.hint("Read the learning rate from config['learning_rate']; 1e-2 is only its default.")
+@pytest.mark.hint("next_w = w - config['learning_rate'] * dw.")
 @pytest.mark.parametrize("lr", [0.5, 1e-3])
 def test_learning_rate_from_config(submission, reference, rng, lr):
     w, grads = rng.normal(size=(4, 3)), [rng.normal(size=(4, 3)) for _ in range(3)]
@@ -107,21 +140,28 @@ def test_learning_rate_from_config(submission, reference, rng, lr):
     _check_steps(actual, expected, f"sgd with learning_rate={lr}, 3 steps", _mistakes(MISTAKES, w, grads, config))
 
 
-@pytest.mark.hint("Fill in the missing defaults and return them in config: config.setdefault('learning_rate', 1e-2).")
+@pytest.mark.hint("sgd(w, dw) returns the config with the default learning_rate 1e-2 in it.")
 def test_default_is_written_into_config(submission, rng):
     w, dw = rng.normal(size=5), rng.normal(size=5)
     _, config = _step(submission.sgd, w, dw, _NO_CONFIG, "sgd(w, dw)")
-    assert "learning_rate" in config, f"sgd(w, dw) returned config {sorted(config)}, without 'learning_rate'"
+    if "learning_rate" not in config:
+        raise Failure(f"sgd(w, dw) returned config {sorted(config)}, without 'learning_rate'",
+                      hint="Write the default into config: config.setdefault('learning_rate', 1e-2).")
     assert_close(config["learning_rate"], 1e-2, name="sgd(w, dw) config['learning_rate']")
 
 
-@pytest.mark.hint("A config that lacks 'learning_rate' still uses the default 1e-2.")
 @pytest.mark.parametrize("config", [{}, {"momentum": 0.9}], ids=["empty", "other-keys"])
 def test_missing_learning_rate_uses_the_default(submission, reference, rng, config):
     w, grads = rng.normal(size=7), [rng.normal(size=7) for _ in range(2)]
-    actual, _ = _run(submission.sgd, w, grads, config, f"sgd(w, dw, {config})")
-    expected, _ = _run(reference.sgd, w, grads, config, "reference")
-    _check_steps(actual, expected, f"sgd with config {config}", _mistakes(MISTAKES, w, grads, config))
+    try:
+        actual, _ = _run(submission.sgd, w, grads, config, f"sgd(w, dw, {config})")
+        expected, _ = _run(reference.sgd, w, grads, config, "reference")
+        _check_steps(actual, expected, f"sgd with config {config}", _mistakes(MISTAKES, w, grads, config))
+    except (CallTimeout, WorkerCrashed):
+        raise
+    except AssertionError:  # a wrong step or an exception of the student's: are the defaults the cause?
+        _blame_defaults(submission.sgd, reference.sgd, w, grads, config, "sgd")
+        raise
 
 
 @pytest.mark.parametrize("scale", [0.0, 1e8], ids=["zero-gradient", "large"])
@@ -133,16 +173,18 @@ def test_zero_and_large_gradients(submission, reference, rng, scale):
     _check_steps(actual, expected, f"sgd with gradients of size {scale:g}")
 
 
-@pytest.mark.hint("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
-                  "still needs them. Return a new array, next_w = w - step (updating config and the state arrays "
-                  "in it is fine).")
+IN_PLACE = ("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
+            "still needs them. Return a new array, next_w = w - step (updating config and the state arrays in it "
+            "is fine).")
+
+
 def test_inputs_unchanged(submission, reference, rng):
     """w and dw are left alone at the first step (config None) and at the next (the state in config)."""
     config = None
     for k in range(2):
         w, dw = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
         out = assert_inputs_unchanged(submission.sgd, w, dw, config, name=f"sgd (step {k + 1})",
-                                      reference_fn=reference.sgd, rtol=RTOL, atol=ATOL)
+                                      reference_fn=reference.sgd, rtol=RTOL, atol=ATOL, hint=IN_PLACE)
         if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
             return  # the pair (next_w, config) is scored by the other tests
         config = out[1]

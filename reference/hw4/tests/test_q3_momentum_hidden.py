@@ -22,9 +22,12 @@ import copy
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_inputs_unchanged
+from grader.remote import CallTimeout, WorkerCrashed
+from grader.testing import Failure, assert_close, assert_inputs_unchanged, fresh_run
 
-pytestmark = pytest.mark.question("momentum")
+# sgd_momentum may take its step with your sgd (sgd(w, v, config)): a failing test is run again with the
+# reference's sgd in its place, so an sgd mistake is charged in question "sgd" only.
+pytestmark = [pytest.mark.question("momentum"), pytest.mark.reference_helpers("sgd")]
 
 RTOL, ATOL = 1e-5, 1e-7
 STATE_RTOL = 1e-4  # state in float32: 1 - 0.999 is off by 1.3e-5 relative there
@@ -62,14 +65,16 @@ def _velocity_not_stored(w, dw, config=None):
 
 
 MISTAKES = {
-    "classical momentum (v = mu*v - lr*dw, w = w + v); this assignment uses v = beta*v + (1 - beta)*dw, "
-    "then w - lr*v": _classical,
-    "momentum without the factor (1 - beta) (v = beta*v + dw, PyTorch's default); this assignment uses "
-    "v = beta*v + (1 - beta)*dw": _undampened,
-    "a step with the old velocity (w - lr*v before v is updated); update v first, then step with the new v":
-        _step_before_velocity,
-    "a velocity that is not stored back into config (every step starts again from v = 0)": _velocity_not_stored,
+    "classical momentum (v = mu*v - lr*dw, w = w + v)": (
+        _classical, "This assignment's velocity is a moving average: v = beta*v + (1 - beta)*dw, then w - lr*v."),
+    "momentum without the factor (1 - beta) (v = beta*v + dw, PyTorch's default)": (
+        _undampened, "This assignment uses v = beta*v + (1 - beta)*dw, then w - lr*v."),
+    "a step with the old velocity (w - lr*v before v is updated)": (
+        _step_before_velocity, "Update v first, then step with the new v: w - lr*v."),
+    "a velocity that is not stored back into config (every step starts again from v = 0)": (
+        _velocity_not_stored, "Store the new velocity in the config you return: config['velocity'] = v."),
 }
+DEFAULTS = {"learning_rate": 1e-2, "momentum": 0.9}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -83,7 +88,8 @@ def _step(rule, w, dw, config, what):
     if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
         got = f"a value of type {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list))
                                                           else "")
-        raise AssertionError(f"{what} should return the pair (next_w, config) with config a dict; got {got}")
+        raise Failure(f"{what} should return the pair (next_w, config) with config a dict; got {got}",
+                      hint="Return the pair (next_w, config): the new parameters and the config with the new state.")
     return out[0], out[1]
 
 
@@ -105,21 +111,64 @@ def _matches(actual, expected):
 
 
 def _check_steps(actual, expected, what, mistakes=()):
-    """``assert_close`` step by step; on a failure, name the known mistake the student's
-    steps match (``mistakes``: pairs (description, steps of the mistaken rule))."""
+    """``assert_close`` step by step; on a failure, a :class:`Failure` naming the known mistake
+    the student's steps match, with its hint (``mistakes``: triples (description, steps of the
+    mistaken rule, hint)); a plain failure when they match none."""
     for k, (a, e) in enumerate(zip(actual, expected)):
         try:
             assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
         except AssertionError as exc:
-            for label, wrong in mistakes:
+            for label, wrong, fix in mistakes:
                 if _matches(actual, wrong) and not _matches(expected, wrong):
-                    raise AssertionError(f"{exc}. This matches {label}.") from None
+                    raise Failure(f"{exc}. This matches {label}.", hint=fix) from None
             raise
 
 
+def _blame_defaults(rule, reference_rule, w, grads, config, name):
+    """Raise a :class:`Failure` naming the defaults when ``rule`` fails with ``config`` (a
+    config lacking some keys) but is right with every key given; return otherwise."""
+    full = {**DEFAULTS, **config}
+    try:
+        actual, _ = _run(rule, w, grads, full, name)
+    except (CallTimeout, WorkerCrashed):
+        raise
+    except AssertionError:
+        return
+    expected, _ = _run(reference_rule, w, grads, full, "reference")
+    if _matches(actual, expected):
+        missing = [k for k in DEFAULTS if k not in config]
+        raise Failure(f"{name} is right with every hyperparameter given, but not with config {config}: the "
+                      f"defaults of {', '.join(missing)} are not used when config lacks them",
+                      hint="Fill in each missing key, whatever else config holds: "
+                           + ", ".join(f"config.setdefault({k!r}, {DEFAULTS[k]!r})" for k in missing) + ".") from None
+
+
+def _blame_shared_state(submission, reference_rule, problems, name):
+    """Raise a :class:`Failure` naming state kept outside config when each parameter's steps, run
+    on their own in a fresh copy of the submission, are right: a rule that keeps its state in the
+    config it returns takes the same steps whatever other calls came in between. Return otherwise."""
+    for w0, grads in problems:
+        expected, _ = _run(reference_rule, w0, grads, None, "reference")
+        try:
+            with fresh_run(submission):
+                alone, _ = _run(getattr(submission, name), w0, grads, None, name)
+                right = _matches(alone, expected)
+        except (CallTimeout, WorkerCrashed):
+            raise
+        except AssertionError:
+            return
+        if not right:
+            return
+    raise Failure(f"{name} takes the right steps for each parameter on its own, but not when another parameter's "
+                  "steps come in between (or after other calls): its state is kept outside the config it returns",
+                  hint="Keep the state in the config you return, not in a global: each parameter has its own "
+                       "config.") from None
+
+
 def _mistakes(rules, w, grads, config):
-    """The steps each mistaken rule takes on the same problem."""
-    return [(label, _run(rule, w, grads, config, label)[0]) for label, rule in rules.items()]
+    """(description, steps, hint) of each mistaken rule (``rules``: description -> (rule, hint))
+    on the same problem."""
+    return [(label, _run(rule, w, grads, config, label)[0], fix) for label, (rule, fix) in rules.items()]
 
 
 # ----------------------------------------------------------------------------- tests
@@ -134,14 +183,17 @@ def test_first_step_with_config_none(submission, reference, rng, shape):
                  _mistakes(MISTAKES, w, [dw], None))
 
 
-@pytest.mark.hint("Fill in the defaults and store the state: config.setdefault('momentum', 0.9), ..., "
-                  "config['velocity'] = v.")
+@pytest.mark.hint("After sgd_momentum(w, dw), config holds learning_rate 1e-2, momentum 0.9 and "
+                  "velocity v = 0.9*0 + 0.1*dw.")
 def test_config_holds_defaults_and_velocity(submission, reference, rng):
     w, dw = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
     _, config = _step(submission.sgd_momentum, w, dw, _NO_CONFIG, "sgd_momentum(w, dw)")
     _, expected = reference.sgd_momentum(w, dw)
     for key in ("learning_rate", "momentum", "velocity"):
-        assert key in config, f"sgd_momentum(w, dw) returned config {sorted(config)}, without {key!r}"
+        if key not in config:
+            raise Failure(f"sgd_momentum(w, dw) returned config {sorted(config)}, without {key!r}",
+                          hint="Fill in the defaults and store the state in config: config.setdefault('momentum', "
+                               "0.9), ..., config['velocity'] = v.")
         assert_close(config[key], expected[key], rtol=STATE_RTOL, atol=ATOL,
                      name=f"sgd_momentum(w, dw) config[{key!r}]")
 
@@ -165,36 +217,50 @@ def test_velocity_is_the_moving_average(submission, reference, rng):
                  name="config['velocity'] after 4 steps (beta = 0.8)")
 
 
-@pytest.mark.hint("A config without some keys still uses their defaults (learning_rate 1e-2, momentum 0.9).")
 @pytest.mark.parametrize("config", [{"momentum": 0.5}, {"learning_rate": 0.2}], ids=["no-lr", "no-momentum"])
 def test_missing_keys_use_the_defaults(submission, reference, rng, config):
     w, grads = rng.normal(size=4), [rng.normal(size=4) for _ in range(3)]
-    actual, _ = _run(submission.sgd_momentum, w, grads, config, "sgd_momentum")
-    expected, _ = _run(reference.sgd_momentum, w, grads, config, "reference")
-    _check_steps(actual, expected, f"sgd_momentum with config {config}", _mistakes(MISTAKES, w, grads, config))
+    try:
+        actual, _ = _run(submission.sgd_momentum, w, grads, config, "sgd_momentum")
+        expected, _ = _run(reference.sgd_momentum, w, grads, config, "reference")
+        _check_steps(actual, expected, f"sgd_momentum with config {config}", _mistakes(MISTAKES, w, grads, config))
+    except (CallTimeout, WorkerCrashed, Failure):
+        raise
+    except AssertionError:  # a wrong step or an exception of the student's: are the defaults the cause?
+        _blame_defaults(submission.sgd_momentum, reference.sgd_momentum, w, grads, config, "sgd_momentum")
+        raise
 
 
-@pytest.mark.hint("Start from the velocity in config when it is there; zeros only when it is missing.")
 def test_continues_from_a_given_velocity(submission, reference, rng):
     w, grads = rng.normal(size=(2, 2)), [rng.normal(size=(2, 2)) for _ in range(2)]
     config = {"learning_rate": 0.1, "momentum": 0.9, "velocity": rng.normal(size=(2, 2))}
     actual, _ = _run(submission.sgd_momentum, w, grads, config, "sgd_momentum")
     expected, _ = _run(reference.sgd_momentum, w, grads, config, "reference")
-    _check_steps(actual, expected, "sgd_momentum from a given velocity", _mistakes(MISTAKES, w, grads, config))
+    from_zero = {k: v for k, v in config.items() if k != "velocity"}
+    ignored = ("the given velocity ignored (a start from v = 0)", _run(reference.sgd_momentum, w, grads, from_zero,
+                                                                         "reference")[0],
+               "Start from the velocity in config when it is there; zeros only when it is missing.")
+    _check_steps(actual, expected, "sgd_momentum from a given velocity",
+                 _mistakes(MISTAKES, w, grads, config) + [ignored])
 
 
-@pytest.mark.hint("Keep the state in the config you return, not in a global: each parameter has its own config.")
 def test_two_parameters_have_separate_state(submission, reference, rng):
     problems = [(rng.normal(size=3), [rng.normal(size=3) for _ in range(3)]),
                 (rng.normal(size=(2, 2)), [rng.normal(size=(2, 2)) for _ in range(3)])]
-    ws, configs = [w for w, _ in problems], [None, None]
-    for k in range(3):  # interleaved, as a training loop updates W1, b1, W2, ... in turn
-        for i, (_, grads) in enumerate(problems):
-            ws[i], configs[i] = _step(submission.sgd_momentum, ws[i], grads[k], configs[i], "sgd_momentum")
-    for i, (w0, grads) in enumerate(problems):
-        expected, _ = _run(reference.sgd_momentum, w0, grads, None, "reference")
-        assert_close(ws[i], expected[-1], rtol=RTOL, atol=ATOL,
-                     name=f"parameter {i + 1} of 2 after 3 interleaved steps")
+    try:
+        ws, configs = [w for w, _ in problems], [None, None]
+        for k in range(3):  # interleaved, as a training loop updates W1, b1, W2, ... in turn
+            for i, (_, grads) in enumerate(problems):
+                ws[i], configs[i] = _step(submission.sgd_momentum, ws[i], grads[k], configs[i], "sgd_momentum")
+        for i, (w0, grads) in enumerate(problems):
+            expected, _ = _run(reference.sgd_momentum, w0, grads, None, "reference")
+            assert_close(ws[i], expected[-1], rtol=RTOL, atol=ATOL,
+                         name=f"parameter {i + 1} of 2 after 3 interleaved steps")
+    except (CallTimeout, WorkerCrashed, Failure):
+        raise
+    except AssertionError:  # a wrong step or an exception of the student's: is state shared between calls?
+        _blame_shared_state(submission, reference.sgd_momentum, problems, "sgd_momentum")
+        raise
 
 
 def test_zero_gradient_keeps_moving(submission, reference, rng):
@@ -208,16 +274,18 @@ def test_zero_gradient_keeps_moving(submission, reference, rng):
                  _mistakes(MISTAKES, w, grads, config))
 
 
-@pytest.mark.hint("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
-                  "still needs them. Return a new array, next_w = w - step (updating config and the state arrays "
-                  "in it is fine).")
+IN_PLACE = ("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
+            "still needs them. Return a new array, next_w = w - step (updating config and the state arrays in it "
+            "is fine).")
+
+
 def test_inputs_unchanged(submission, reference, rng):
     """w and dw are left alone at the first step (config None) and at the next (the state in config)."""
     config = None
     for k in range(2):
         w, dw = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
         out = assert_inputs_unchanged(submission.sgd_momentum, w, dw, config, name=f"sgd_momentum (step {k + 1})",
-                                      reference_fn=reference.sgd_momentum, rtol=RTOL, atol=ATOL)
+                                      reference_fn=reference.sgd_momentum, rtol=RTOL, atol=ATOL, hint=IN_PLACE)
         if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
             return  # the pair (next_w, config) is scored by the other tests
         config = out[1]

@@ -11,8 +11,10 @@ stored in the returned config.
 
 Mistakes named in the failure messages when the student's steps match them:
 no bias correction (a first step about 3 times too large), ``t`` incremented
-after use (1 - beta**0 = 0 divides by zero at the first step), ``t`` not
-stored (every step corrects as if t = 1), the corrected m_hat and v_hat stored
+after use (1 - beta**0 = 0 divides by zero at the first step), ``t``
+starting at 1 (the first step corrects with t = 2), ``t`` not stored or never
+incremented (every step corrects as if t = 1; the message says which, from the
+returned config), the corrected m_hat and v_hat stored
 in place of m and v, epsilon inside the square root (visible with gradients of
 about 1e-6, where sqrt(v_hat) ~ 1e-6 meets sqrt(eps) = 1e-4, or with a large
 epsilon: the epsilon test; elsewhere the gradients are kept away from 0).
@@ -28,7 +30,8 @@ import copy
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_inputs_unchanged
+from grader.remote import CallTimeout, WorkerCrashed
+from grader.testing import Failure, assert_close, assert_inputs_unchanged, fresh_run
 
 pytestmark = pytest.mark.question("adam")
 
@@ -44,12 +47,13 @@ def _grad(rng, shape, scale=1.0):
     return scale * rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
 
 
-def _adam(*, correct=True, t_after=False, store_t=True, store_hat=False, eps_inside=False):
-    """Adam with one mistake switched on."""
+def _adam(*, correct=True, t_after=False, t_start=0, t_step=1, store_t=True, store_hat=False, eps_inside=False):
+    """Adam with one mistake switched on (``t_start``: t's value when config has none; ``t_step``:
+    what each call adds to t before using it)."""
     def rule(w, dw, config=None):
         c = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, **(config or {})}
         b1, b2, eps = c["beta1"], c["beta2"], c["epsilon"]
-        t = c.get("t", 0) + (0 if t_after else 1)
+        t = c.get("t", t_start) + (0 if t_after else t_step)
         m = b1 * c.get("m", np.zeros_like(w)) + (1 - b1) * dw
         v = b2 * c.get("v", np.zeros_like(w)) + (1 - b2) * dw**2
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -64,14 +68,25 @@ def _adam(*, correct=True, t_after=False, store_t=True, store_hat=False, eps_ins
     return rule
 
 
+# Every step corrects the bias as if t = 1: t not stored, or (from config None) never incremented. The
+# message names which one from the student's last config (see _frozen_t).
+T_FROZEN = "Adam whose t never advances (every step corrects the bias as if t = 1)"
+T_HINT = ("t counts the steps: start from config.get('t', 0), add 1 before using it (the first step uses t = 1), "
+          "and store it: config['t'] = t.")
 MISTAKES = {
-    "Adam without bias correction (m and v used as they are); divide by 1 - beta1**t and 1 - beta2**t":
-        _adam(correct=False),
-    "Adam with t incremented after use (at t = 0, 1 - beta**t = 0); increment t first": _adam(t_after=True),
-    "Adam with t not stored back into config (every step corrects as if t = 1)": _adam(store_t=False),
-    "Adam storing the corrected m_hat and v_hat in config; store m and v, correct a copy": _adam(store_hat=True),
-    "epsilon inside the square root, sqrt(v_hat + eps); put it outside: sqrt(v_hat) + eps": _adam(eps_inside=True),
+    "Adam without bias correction (m and v used as they are)": (
+        _adam(correct=False), "Correct the bias: m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t)."),
+    "Adam with t incremented after use (at t = 0, 1 - beta**t = 0)": (_adam(t_after=True), T_HINT),
+    "Adam with t starting at 1 (the first step corrects the bias with t = 2)": (_adam(t_start=1), T_HINT),
+    T_FROZEN: (_adam(store_t=False), T_HINT),
+    "Adam with t never incremented (every step corrects the bias with the same t)": (
+        _adam(t_start=1, t_step=0), T_HINT),
+    "Adam storing the corrected m_hat and v_hat in config": (
+        _adam(store_hat=True), "Store m and v themselves in config; correct copies: m_hat = m / (1 - beta1**t)."),
+    "epsilon inside the square root, sqrt(v_hat + eps)": (
+        _adam(eps_inside=True), "Put epsilon outside the root: m_hat / (np.sqrt(v_hat) + eps)."),
 }
+DEFAULTS = {'learning_rate': 0.001, 'beta1': 0.9, 'beta2': 0.999, 'epsilon': 1e-08}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -85,7 +100,8 @@ def _step(rule, w, dw, config, what):
     if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
         got = f"a value of type {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list))
                                                           else "")
-        raise AssertionError(f"{what} should return the pair (next_w, config) with config a dict; got {got}")
+        raise Failure(f"{what} should return the pair (next_w, config) with config a dict; got {got}",
+                      hint="Return the pair (next_w, config): the new parameters and the config with the new state.")
     return out[0], out[1]
 
 
@@ -107,30 +123,85 @@ def _matches(actual, expected):
 
 
 def _check_steps(actual, expected, what, mistakes=()):
-    """``assert_close`` step by step; on a failure, name the known mistake the student's
-    steps match (``mistakes``: pairs (description, steps of the mistaken rule))."""
+    """``assert_close`` step by step; on a failure, a :class:`Failure` naming the known mistake
+    the student's steps match, with its hint (``mistakes``: triples (description, steps of the
+    mistaken rule, hint)); a plain failure when they match none."""
     for k, (a, e) in enumerate(zip(actual, expected)):
         try:
             assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
         except AssertionError as exc:
-            for label, wrong in mistakes:
+            for label, wrong, fix in mistakes:
                 if _matches(actual, wrong) and not _matches(expected, wrong):
-                    raise AssertionError(f"{exc}. This matches {label}.") from None
+                    raise Failure(f"{exc}. This matches {label}.", hint=fix) from None
             raise
 
 
+def _blame_defaults(rule, reference_rule, w, grads, config, name):
+    """Raise a :class:`Failure` naming the defaults when ``rule`` fails with ``config`` (a
+    config lacking some keys) but is right with every key given; return otherwise."""
+    full = {**DEFAULTS, **config}
+    try:
+        actual, _ = _run(rule, w, grads, full, name)
+    except (CallTimeout, WorkerCrashed):
+        raise
+    except AssertionError:
+        return
+    expected, _ = _run(reference_rule, w, grads, full, "reference")
+    if _matches(actual, expected):
+        missing = [k for k in DEFAULTS if k not in config]
+        raise Failure(f"{name} is right with every hyperparameter given, but not with config {config}: the "
+                      f"defaults of {', '.join(missing)} are not used when config lacks them",
+                      hint="Fill in each missing key, whatever else config holds: "
+                           + ", ".join(f"config.setdefault({k!r}, {DEFAULTS[k]!r})" for k in missing) + ".") from None
+
+
+def _blame_shared_state(submission, reference_rule, problems, name):
+    """Raise a :class:`Failure` naming state kept outside config when each parameter's steps, run
+    on their own in a fresh copy of the submission, are right: a rule that keeps its state in the
+    config it returns takes the same steps whatever other calls came in between. Return otherwise."""
+    for w0, grads in problems:
+        expected, _ = _run(reference_rule, w0, grads, None, "reference")
+        try:
+            with fresh_run(submission):
+                alone, _ = _run(getattr(submission, name), w0, grads, None, name)
+                right = _matches(alone, expected)
+        except (CallTimeout, WorkerCrashed):
+            raise
+        except AssertionError:
+            return
+        if not right:
+            return
+    raise Failure(f"{name} takes the right steps for each parameter on its own, but not when another parameter's "
+                  "steps come in between (or after other calls): its state is kept outside the config it returns",
+                  hint="Keep the state in the config you return, not in a global: each parameter has its own "
+                       "config.") from None
+
+
 def _mistakes(rules, w, grads, config):
-    """The steps each mistaken rule takes on the same problem."""
-    return [(label, _run(rule, w, grads, config, label)[0]) for label, rule in rules.items()]
+    """(description, steps, hint) of each mistaken rule (``rules``: description -> (rule, hint))
+    on the same problem."""
+    return [(label, _run(rule, w, grads, config, label)[0], fix) for label, (rule, fix) in rules.items()]
 
 
 # ----------------------------------------------------------------------------- tests
 
 
-def _compare(submission, reference, w, grads, config, what):
-    actual, _ = _run(submission.adam, w, grads, config, "adam")
+def _compare(submission, reference, w, grads, config, what, extra=()):
+    """The student's steps against the reference's, naming a known mistake (``extra``: more
+    triples (description, steps, hint) for this test)."""
+    actual, last = _run(submission.adam, w, grads, config, "adam")
     expected, _ = _run(reference.adam, w, grads, config, "reference")
-    _check_steps(actual, expected, what, _mistakes(MISTAKES, w, grads, config))
+    mistakes = [(f"{label}: {_frozen_t(last)}" if label == T_FROZEN else label, steps, fix)
+                for label, steps, fix in _mistakes(MISTAKES, w, grads, config)]
+    _check_steps(actual, expected, what, mistakes + list(extra))
+
+
+def _frozen_t(config):
+    """Why t does not advance, read from the config the student's last step returned."""
+    t = config.get("t") if isinstance(config, dict) else None
+    if t is None or (np.ndim(t) == 0 and float(t) == 0):
+        return "t is not stored back into config"
+    return f"t is never incremented (config['t'] stays {t!r})"
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
@@ -139,14 +210,17 @@ def test_first_step_with_config_none(submission, reference, rng, shape):
     _compare(submission, reference, w, [dw], None, f"adam(w, dw, None), w of shape {shape}")
 
 
-@pytest.mark.hint("Fill in the defaults and store the state: config.setdefault('beta1', 0.9), ..., "
-                  "config['m'] = m, config['v'] = v, config['t'] = t.")
+@pytest.mark.hint("After adam(w, dw), config holds the defaults and the state of one step: "
+                  "learning_rate, beta1, beta2, epsilon, m, v, t.")
 def test_config_holds_defaults_and_state(submission, reference, rng):
     w, dw = _grad(rng, (2, 3)), _grad(rng, (2, 3))
     _, config = _step(submission.adam, w, dw, _NO_CONFIG, "adam(w, dw)")
     _, expected = reference.adam(w, dw)
     for key in ("learning_rate", "beta1", "beta2", "epsilon", "m", "v", "t"):
-        assert key in config, f"adam(w, dw) returned config {sorted(config)}, without {key!r}"
+        if key not in config:
+            raise Failure(f"adam(w, dw) returned config {sorted(config)}, without {key!r}",
+                          hint="Fill in the defaults and store the state in the config you return: "
+                               "config.setdefault(...) for each hyperparameter, config[...] = ... for the state.")
         assert_close(config[key], expected[key], rtol=STATE_RTOL, atol=1e-12, name=f"adam(w, dw) config[{key!r}]")
 
 
@@ -160,43 +234,64 @@ def test_sequence_with_given_hyperparameters(submission, reference, rng, hyper):
     _compare(submission, reference, w, grads, hyper, f"adam with {hyper}, 8 steps")
 
 
-@pytest.mark.hint("t counts the steps taken: increment config['t'] once per call and store it.")
+@pytest.mark.hint("config['t'] is the number of steps taken: 0 before the first call, 5 after five calls.")
 def test_t_counts_the_steps(submission, rng):
     w, grads = _grad(rng, 4), [_grad(rng, 4) for _ in range(5)]
     _, config = _run(submission.adam, w, grads, None, "adam")
-    assert "t" in config, f"adam returned config {sorted(config)}, without 't'"
-    assert_close(config["t"], 5, name="config['t'] after 5 steps from config=None")
+    if "t" not in config:
+        raise Failure(f"adam returned config {sorted(config)}, without 't': t is not stored back into config",
+                      hint=T_HINT)
+    t = config["t"]
+    known = {6: "t starting at 1 (one more than the steps taken)", 0: "t never stored back into config",
+             1: "t never incremented"}
+    try:
+        assert_close(t, 5, name="config['t'] after 5 steps from config=None")
+    except AssertionError as exc:
+        if np.ndim(t) == 0 and isinstance(t, (int, float, np.number)) and float(t) in known:
+            raise Failure(f"{exc}: this matches {known[float(t)]}", hint=T_HINT) from None
+        raise
 
 
-@pytest.mark.hint("A config without some keys still uses their defaults (learning_rate 1e-3, beta1 0.9, "
-                  "beta2 0.999, epsilon 1e-8).")
 def test_missing_keys_use_the_defaults(submission, reference, rng):
     w, grads = _grad(rng, 5), [_grad(rng, 5) for _ in range(3)]
-    _compare(submission, reference, w, grads, {"beta1": 0.8}, "adam with config {'beta1': 0.8}")
+    try:
+        _compare(submission, reference, w, grads, {"beta1": 0.8}, "adam with config {'beta1': 0.8}")
+    except (CallTimeout, WorkerCrashed, Failure):
+        raise
+    except AssertionError:  # a wrong step or an exception of the student's: are the defaults the cause?
+        _blame_defaults(submission.adam, reference.adam, w, grads, {"beta1": 0.8}, "adam")
+        raise
 
 
 @pytest.mark.points(2)
-@pytest.mark.hint("Start from m, v and t in config when they are there; zeros and 0 only when they are missing.")
 def test_continues_from_a_given_state(submission, reference, rng):
     """As if 10 steps were taken already: the correction uses t = 11, 12, 13."""
     w, grads = _grad(rng, (2, 3)), [_grad(rng, (2, 3)) for _ in range(3)]
     config = {"learning_rate": 0.01, "m": 0.3 * _grad(rng, (2, 3)), "v": rng.uniform(0.01, 0.1, size=(2, 3)),
               "t": 10}
-    _compare(submission, reference, w, grads, config, "adam from a given state with t = 10")
+    from_zero = {k: v for k, v in config.items() if k not in ('m', 'v', 't',)}
+    ignored = ("the given state ignored (a start from zeros)", _run(reference.adam, w, grads, from_zero, "reference")[0],
+               "Start from m, v and t in config when they are there; zeros and 0 only when they are missing.")
+    _compare(submission, reference, w, grads, config, "adam from a given state with t = 10", extra=[ignored])
 
 
-@pytest.mark.hint("Keep the state in the config you return, not in a global: each parameter has its own config.")
 def test_two_parameters_have_separate_state(submission, reference, rng):
     problems = [(_grad(rng, 3), [_grad(rng, 3) for _ in range(3)]),
                 (_grad(rng, (2, 2)), [_grad(rng, (2, 2)) for _ in range(3)])]
-    ws, configs = [w for w, _ in problems], [None, None]
-    for k in range(3):
-        for i, (_, grads) in enumerate(problems):
-            ws[i], configs[i] = _step(submission.adam, ws[i], grads[k], configs[i], "adam")
-    for i, (w0, grads) in enumerate(problems):
-        expected, _ = _run(reference.adam, w0, grads, None, "reference")
-        assert_close(ws[i], expected[-1], rtol=RTOL, atol=ATOL,
-                     name=f"parameter {i + 1} of 2 after 3 interleaved steps")
+    try:
+        ws, configs = [w for w, _ in problems], [None, None]
+        for k in range(3):
+            for i, (_, grads) in enumerate(problems):
+                ws[i], configs[i] = _step(submission.adam, ws[i], grads[k], configs[i], "adam")
+        for i, (w0, grads) in enumerate(problems):
+            expected, _ = _run(reference.adam, w0, grads, None, "reference")
+            assert_close(ws[i], expected[-1], rtol=RTOL, atol=ATOL,
+                         name=f"parameter {i + 1} of 2 after 3 interleaved steps")
+    except (CallTimeout, WorkerCrashed, Failure):
+        raise
+    except AssertionError:  # a wrong step or an exception of the student's: is state shared between calls?
+        _blame_shared_state(submission, reference.adam, problems, "adam")
+        raise
 
 
 @pytest.mark.parametrize("scale", [0.0, 1e6], ids=["zero-gradient", "large"])
@@ -205,7 +300,6 @@ def test_zero_and_large_gradients(submission, reference, rng, scale):
     _compare(submission, reference, w, grads, {"learning_rate": 0.01}, f"adam with gradients of size {scale:g}")
 
 
-@pytest.mark.hint("Epsilon is added outside the square root, m_hat / (sqrt(v_hat) + eps), with the epsilon in config.")
 @pytest.mark.parametrize("case", ["tiny-gradients", "given-epsilon"])
 def test_epsilon_outside_the_root(submission, reference, rng, case):
     """Where epsilon sits shows only when the root is comparable to it: gradients of about 1e-6
@@ -218,16 +312,18 @@ def test_epsilon_outside_the_root(submission, reference, rng, case):
     _compare(submission, reference, w, grads, config, f"adam with w = 0, {case}")
 
 
-@pytest.mark.hint("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
-                  "still needs them. Return a new array, next_w = w - step (updating config and the state arrays "
-                  "in it is fine).")
+IN_PLACE = ("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
+            "still needs them. Return a new array, next_w = w - step (updating config and the state arrays in it "
+            "is fine).")
+
+
 def test_inputs_unchanged(submission, reference, rng):
     """w and dw are left alone at the first step (config None) and at the next (the state in config)."""
     config = None
     for k in range(2):
         w, dw = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
         out = assert_inputs_unchanged(submission.adam, w, dw, config, name=f"adam (step {k + 1})",
-                                      reference_fn=reference.adam, rtol=RTOL, atol=ATOL)
+                                      reference_fn=reference.adam, rtol=RTOL, atol=ATOL, hint=IN_PLACE)
         if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
             return  # the pair (next_w, config) is scored by the other tests
         config = out[1]

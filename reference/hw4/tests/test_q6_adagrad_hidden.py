@@ -25,7 +25,8 @@ import copy
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_inputs_unchanged
+from grader.remote import CallTimeout, WorkerCrashed
+from grader.testing import Failure, assert_close, assert_inputs_unchanged, fresh_run
 
 pytestmark = pytest.mark.question("adagrad")
 
@@ -54,15 +55,19 @@ def _adagrad(*, accumulate=lambda cache, g2: cache + g2, eps_inside=False, use_e
 
 
 MISTAKES = {
-    "Adagrad without the square root (dw / (cache + eps)); divide by sqrt(cache) + eps": _adagrad(sqrt=lambda c: c),
-    "an Adagrad cache that is overwritten (cache = dw**2) or not stored, not accumulated; use cache += dw**2":
+    "Adagrad without the square root (dw / (cache + eps))": (
+        _adagrad(sqrt=lambda c: c), "Divide by the root of the cache: w - lr*dw / (np.sqrt(cache) + eps)."),
+    "an Adagrad cache that is overwritten (cache = dw**2) or not stored, not accumulated": (
         _adagrad(accumulate=lambda cache, g2: g2),
-    "RMSprop's decaying average (cache = 0.99*cache + 0.01*dw**2); Adagrad sums: cache += dw**2":
-        _adagrad(accumulate=lambda cache, g2: 0.99 * cache + 0.01 * g2),
-    "epsilon inside the square root, sqrt(cache + eps); the table puts it outside: sqrt(cache) + eps":
-        _adagrad(eps_inside=True),
-    "Adagrad without epsilon (0 / 0 for a zero gradient); divide by sqrt(cache) + eps": _adagrad(use_eps=False),
+        "Accumulate and store: cache = cache + dw**2, config['cache'] = cache."),
+    "RMSprop's decaying average (cache = 0.99*cache + 0.01*dw**2)": (
+        _adagrad(accumulate=lambda cache, g2: 0.99 * cache + 0.01 * g2), "Adagrad sums: cache = cache + dw**2."),
+    "epsilon inside the square root, sqrt(cache + eps)": (
+        _adagrad(eps_inside=True), "The table puts epsilon outside the root: dw / (np.sqrt(cache) + eps)."),
+    "Adagrad without epsilon (0 / 0 for a zero gradient)": (
+        _adagrad(use_eps=False), "Divide by np.sqrt(cache) + eps, with the epsilon in config."),
 }
+DEFAULTS = {'learning_rate': 0.01, 'epsilon': 1e-08}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -76,7 +81,8 @@ def _step(rule, w, dw, config, what):
     if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
         got = f"a value of type {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list))
                                                           else "")
-        raise AssertionError(f"{what} should return the pair (next_w, config) with config a dict; got {got}")
+        raise Failure(f"{what} should return the pair (next_w, config) with config a dict; got {got}",
+                      hint="Return the pair (next_w, config): the new parameters and the config with the new state.")
     return out[0], out[1]
 
 
@@ -98,30 +104,75 @@ def _matches(actual, expected):
 
 
 def _check_steps(actual, expected, what, mistakes=()):
-    """``assert_close`` step by step; on a failure, name the known mistake the student's
-    steps match (``mistakes``: pairs (description, steps of the mistaken rule))."""
+    """``assert_close`` step by step; on a failure, a :class:`Failure` naming the known mistake
+    the student's steps match, with its hint (``mistakes``: triples (description, steps of the
+    mistaken rule, hint)); a plain failure when they match none."""
     for k, (a, e) in enumerate(zip(actual, expected)):
         try:
             assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
         except AssertionError as exc:
-            for label, wrong in mistakes:
+            for label, wrong, fix in mistakes:
                 if _matches(actual, wrong) and not _matches(expected, wrong):
-                    raise AssertionError(f"{exc}. This matches {label}.") from None
+                    raise Failure(f"{exc}. This matches {label}.", hint=fix) from None
             raise
 
 
+def _blame_defaults(rule, reference_rule, w, grads, config, name):
+    """Raise a :class:`Failure` naming the defaults when ``rule`` fails with ``config`` (a
+    config lacking some keys) but is right with every key given; return otherwise."""
+    full = {**DEFAULTS, **config}
+    try:
+        actual, _ = _run(rule, w, grads, full, name)
+    except (CallTimeout, WorkerCrashed):
+        raise
+    except AssertionError:
+        return
+    expected, _ = _run(reference_rule, w, grads, full, "reference")
+    if _matches(actual, expected):
+        missing = [k for k in DEFAULTS if k not in config]
+        raise Failure(f"{name} is right with every hyperparameter given, but not with config {config}: the "
+                      f"defaults of {', '.join(missing)} are not used when config lacks them",
+                      hint="Fill in each missing key, whatever else config holds: "
+                           + ", ".join(f"config.setdefault({k!r}, {DEFAULTS[k]!r})" for k in missing) + ".") from None
+
+
+def _blame_shared_state(submission, reference_rule, problems, name):
+    """Raise a :class:`Failure` naming state kept outside config when each parameter's steps, run
+    on their own in a fresh copy of the submission, are right: a rule that keeps its state in the
+    config it returns takes the same steps whatever other calls came in between. Return otherwise."""
+    for w0, grads in problems:
+        expected, _ = _run(reference_rule, w0, grads, None, "reference")
+        try:
+            with fresh_run(submission):
+                alone, _ = _run(getattr(submission, name), w0, grads, None, name)
+                right = _matches(alone, expected)
+        except (CallTimeout, WorkerCrashed):
+            raise
+        except AssertionError:
+            return
+        if not right:
+            return
+    raise Failure(f"{name} takes the right steps for each parameter on its own, but not when another parameter's "
+                  "steps come in between (or after other calls): its state is kept outside the config it returns",
+                  hint="Keep the state in the config you return, not in a global: each parameter has its own "
+                       "config.") from None
+
+
 def _mistakes(rules, w, grads, config):
-    """The steps each mistaken rule takes on the same problem."""
-    return [(label, _run(rule, w, grads, config, label)[0]) for label, rule in rules.items()]
+    """(description, steps, hint) of each mistaken rule (``rules``: description -> (rule, hint))
+    on the same problem."""
+    return [(label, _run(rule, w, grads, config, label)[0], fix) for label, (rule, fix) in rules.items()]
 
 
 # ----------------------------------------------------------------------------- tests
 
 
-def _compare(submission, reference, w, grads, config, what):
+def _compare(submission, reference, w, grads, config, what, extra=()):
+    """The student's steps against the reference's, naming a known mistake (``extra``: more
+    triples (description, steps, hint) for this test)."""
     actual, _ = _run(submission.adagrad, w, grads, config, "adagrad")
     expected, _ = _run(reference.adagrad, w, grads, config, "reference")
-    _check_steps(actual, expected, what, _mistakes(MISTAKES, w, grads, config))
+    _check_steps(actual, expected, what, _mistakes(MISTAKES, w, grads, config) + list(extra))
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
@@ -130,14 +181,17 @@ def test_first_step_with_config_none(submission, reference, rng, shape):
     _compare(submission, reference, w, [dw], None, f"adagrad(w, dw, None), w of shape {shape}")
 
 
-@pytest.mark.hint("Fill in the defaults and store the state: config.setdefault('epsilon', 1e-8), ..., "
-                  "config['cache'] = cache.")
+@pytest.mark.hint("After adagrad(w, dw), config holds the defaults and the state of one step: "
+                  "learning_rate, epsilon, cache.")
 def test_config_holds_defaults_and_cache(submission, reference, rng):
     w, dw = _grad(rng, (2, 3)), _grad(rng, (2, 3))
     _, config = _step(submission.adagrad, w, dw, _NO_CONFIG, "adagrad(w, dw)")
     _, expected = reference.adagrad(w, dw)
     for key in ("learning_rate", "epsilon", "cache"):
-        assert key in config, f"adagrad(w, dw) returned config {sorted(config)}, without {key!r}"
+        if key not in config:
+            raise Failure(f"adagrad(w, dw) returned config {sorted(config)}, without {key!r}",
+                          hint="Fill in the defaults and store the state in the config you return: "
+                               "config.setdefault(...) for each hyperparameter, config[...] = ... for the state.")
         assert_close(config[key], expected[key], rtol=STATE_RTOL, atol=1e-12, name=f"adagrad(w, dw) config[{key!r}]")
 
 
@@ -159,41 +213,53 @@ def test_cache_is_the_sum_of_squared_gradients(submission, rng):
                  name="config['cache'] after 4 steps")
 
 
-@pytest.mark.hint("A config without some keys still uses their defaults (learning_rate 1e-2, epsilon 1e-8).")
 def test_missing_keys_use_the_defaults(submission, reference, rng):
     w, grads = _grad(rng, 5), [_grad(rng, 5) for _ in range(3)]
-    _compare(submission, reference, w, grads, {"learning_rate": 0.3}, "adagrad with config {'learning_rate': 0.3}")
+    try:
+        _compare(submission, reference, w, grads, {"learning_rate": 0.3}, "adagrad with config {'learning_rate': 0.3}")
+    except (CallTimeout, WorkerCrashed, Failure):
+        raise
+    except AssertionError:  # a wrong step or an exception of the student's: are the defaults the cause?
+        _blame_defaults(submission.adagrad, reference.adagrad, w, grads, {"learning_rate": 0.3}, "adagrad")
+        raise
 
 
-@pytest.mark.hint("Start from the cache in config when it is there; zeros only when it is missing.")
 def test_continues_from_a_given_cache(submission, reference, rng):
     w, grads = _grad(rng, (2, 2)), [_grad(rng, (2, 2)) for _ in range(2)]
     config = {"learning_rate": 0.1, "cache": rng.uniform(1.0, 10.0, size=(2, 2))}
-    _compare(submission, reference, w, grads, config, "adagrad from a given cache")
+    from_zero = {k: v for k, v in config.items() if k not in ('cache',)}
+    ignored = ("the given state ignored (a start from zeros)", _run(reference.adagrad, w, grads, from_zero, "reference")[0],
+               "Start from the cache in config when it is there; zeros only when it is missing.")
+    _compare(submission, reference, w, grads, config, "adagrad from a given cache", extra=[ignored])
 
 
-@pytest.mark.hint("Keep the state in the config you return, not in a global: each parameter has its own config.")
 def test_two_parameters_have_separate_state(submission, reference, rng):
     problems = [(_grad(rng, 3), [_grad(rng, 3) for _ in range(3)]),
                 (_grad(rng, (2, 2)), [_grad(rng, (2, 2)) for _ in range(3)])]
-    ws, configs = [w for w, _ in problems], [None, None]
-    for k in range(3):
-        for i, (_, grads) in enumerate(problems):
-            ws[i], configs[i] = _step(submission.adagrad, ws[i], grads[k], configs[i], "adagrad")
-    for i, (w0, grads) in enumerate(problems):
-        expected, _ = _run(reference.adagrad, w0, grads, None, "reference")
-        assert_close(ws[i], expected[-1], rtol=RTOL, atol=ATOL,
-                     name=f"parameter {i + 1} of 2 after 3 interleaved steps")
+    try:
+        ws, configs = [w for w, _ in problems], [None, None]
+        for k in range(3):
+            for i, (_, grads) in enumerate(problems):
+                ws[i], configs[i] = _step(submission.adagrad, ws[i], grads[k], configs[i], "adagrad")
+        for i, (w0, grads) in enumerate(problems):
+            expected, _ = _run(reference.adagrad, w0, grads, None, "reference")
+            assert_close(ws[i], expected[-1], rtol=RTOL, atol=ATOL,
+                         name=f"parameter {i + 1} of 2 after 3 interleaved steps")
+    except (CallTimeout, WorkerCrashed, Failure):
+        raise
+    except AssertionError:  # a wrong step or an exception of the student's: is state shared between calls?
+        _blame_shared_state(submission, reference.adagrad, problems, "adagrad")
+        raise
 
 
-@pytest.mark.hint("With dw = 0 the step is 0 / (sqrt(cache) + eps) = 0, not NaN.")
+@pytest.mark.hint("With dw = 0 the step is 0 / (sqrt(cache) + eps) = 0; for large gradients it is "
+                  "about lr * dw / sqrt(cache), whatever the scale of dw.")
 @pytest.mark.parametrize("scale", [0.0, 1e6], ids=["zero-gradient", "large"])
 def test_zero_and_large_gradients(submission, reference, rng, scale):
     w, grads = _grad(rng, (2, 5)), [scale * _grad(rng, (2, 5)) for _ in range(3)]
     _compare(submission, reference, w, grads, {"learning_rate": 0.1}, f"adagrad with gradients of size {scale:g}")
 
 
-@pytest.mark.hint("Epsilon is added outside the square root, dw / (sqrt(cache) + eps), with the epsilon in config.")
 @pytest.mark.parametrize("case", ["tiny-gradients", "given-epsilon"])
 def test_epsilon_outside_the_root(submission, reference, rng, case):
     """Where epsilon sits shows only when the root is comparable to it: gradients of about 1e-6
@@ -206,16 +272,18 @@ def test_epsilon_outside_the_root(submission, reference, rng, case):
     _compare(submission, reference, w, grads, config, f"adagrad with w = 0, {case}")
 
 
-@pytest.mark.hint("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
-                  "still needs them. Return a new array, next_w = w - step (updating config and the state arrays "
-                  "in it is fine).")
+IN_PLACE = ("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
+            "still needs them. Return a new array, next_w = w - step (updating config and the state arrays in it "
+            "is fine).")
+
+
 def test_inputs_unchanged(submission, reference, rng):
     """w and dw are left alone at the first step (config None) and at the next (the state in config)."""
     config = None
     for k in range(2):
         w, dw = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
         out = assert_inputs_unchanged(submission.adagrad, w, dw, config, name=f"adagrad (step {k + 1})",
-                                      reference_fn=reference.adagrad, rtol=RTOL, atol=ATOL)
+                                      reference_fn=reference.adagrad, rtol=RTOL, atol=ATOL, hint=IN_PLACE)
         if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
             return  # the pair (next_w, config) is scored by the other tests
         config = out[1]

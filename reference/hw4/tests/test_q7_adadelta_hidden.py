@@ -26,7 +26,8 @@ import copy
 import numpy as np
 import pytest
 
-from grader.testing import assert_close, assert_inputs_unchanged
+from grader.remote import CallTimeout, WorkerCrashed
+from grader.testing import Failure, assert_close, assert_inputs_unchanged, fresh_run
 
 pytestmark = pytest.mark.question("adadelta")
 
@@ -55,15 +56,20 @@ def _adadelta(*, cache_first=True, eps_inside=True, inverted=False, sign=1.0, ac
 
 
 MISTAKES = {
-    "Adadelta with the gradient accumulator updated after its use; update cache = rho*cache + (1 - rho)*dw**2 "
-    "first, then compute the step with it": _adadelta(cache_first=False),
-    "epsilon outside the square roots, sqrt(E) + eps; Zeiler's RMS is sqrt(E + eps), for both accumulators":
-        _adadelta(eps_inside=False),
-    "the ratio upside down; the step is -sqrt(delta + eps) / sqrt(cache + eps) * dw": _adadelta(inverted=True),
-    "a step uphill (w - dx with dx = -ratio*dw); add the step: w + dx": _adadelta(sign=-1.0),
-    "a delta that is never accumulated or not stored (every step uses E[dx^2] = 0); after the step, "
-    "delta = rho*delta + (1 - rho)*dx**2": _adadelta(accumulate_delta=False),
+    "Adadelta with the gradient accumulator updated after its use": (
+        _adadelta(cache_first=False),
+        "Update cache = rho*cache + (1 - rho)*dw**2 first, then compute the step with it."),
+    "epsilon outside the square roots, sqrt(E) + eps": (
+        _adadelta(eps_inside=False), "Zeiler's RMS is sqrt(E + eps), for both accumulators: "
+                                     "dx = -np.sqrt(delta + eps) / np.sqrt(cache + eps) * dw."),
+    "the ratio upside down": (
+        _adadelta(inverted=True), "The step is dx = -np.sqrt(delta + eps) / np.sqrt(cache + eps) * dw."),
+    "a step uphill (w - dx with dx = -ratio*dw)": (_adadelta(sign=-1.0), "Add the step: next_w = w + dx."),
+    "a delta that is never accumulated or not stored (every step uses E[dx^2] = 0)": (
+        _adadelta(accumulate_delta=False),
+        "After the step, delta = rho*delta + (1 - rho)*dx**2, stored in config['delta']."),
 }
+DEFAULTS = {'rho': 0.95, 'epsilon': 1e-06}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -77,7 +83,8 @@ def _step(rule, w, dw, config, what):
     if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
         got = f"a value of type {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list))
                                                           else "")
-        raise AssertionError(f"{what} should return the pair (next_w, config) with config a dict; got {got}")
+        raise Failure(f"{what} should return the pair (next_w, config) with config a dict; got {got}",
+                      hint="Return the pair (next_w, config): the new parameters and the config with the new state.")
     return out[0], out[1]
 
 
@@ -99,30 +106,75 @@ def _matches(actual, expected):
 
 
 def _check_steps(actual, expected, what, mistakes=()):
-    """``assert_close`` step by step; on a failure, name the known mistake the student's
-    steps match (``mistakes``: pairs (description, steps of the mistaken rule))."""
+    """``assert_close`` step by step; on a failure, a :class:`Failure` naming the known mistake
+    the student's steps match, with its hint (``mistakes``: triples (description, steps of the
+    mistaken rule, hint)); a plain failure when they match none."""
     for k, (a, e) in enumerate(zip(actual, expected)):
         try:
             assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
         except AssertionError as exc:
-            for label, wrong in mistakes:
+            for label, wrong, fix in mistakes:
                 if _matches(actual, wrong) and not _matches(expected, wrong):
-                    raise AssertionError(f"{exc}. This matches {label}.") from None
+                    raise Failure(f"{exc}. This matches {label}.", hint=fix) from None
             raise
 
 
+def _blame_defaults(rule, reference_rule, w, grads, config, name):
+    """Raise a :class:`Failure` naming the defaults when ``rule`` fails with ``config`` (a
+    config lacking some keys) but is right with every key given; return otherwise."""
+    full = {**DEFAULTS, **config}
+    try:
+        actual, _ = _run(rule, w, grads, full, name)
+    except (CallTimeout, WorkerCrashed):
+        raise
+    except AssertionError:
+        return
+    expected, _ = _run(reference_rule, w, grads, full, "reference")
+    if _matches(actual, expected):
+        missing = [k for k in DEFAULTS if k not in config]
+        raise Failure(f"{name} is right with every hyperparameter given, but not with config {config}: the "
+                      f"defaults of {', '.join(missing)} are not used when config lacks them",
+                      hint="Fill in each missing key, whatever else config holds: "
+                           + ", ".join(f"config.setdefault({k!r}, {DEFAULTS[k]!r})" for k in missing) + ".") from None
+
+
+def _blame_shared_state(submission, reference_rule, problems, name):
+    """Raise a :class:`Failure` naming state kept outside config when each parameter's steps, run
+    on their own in a fresh copy of the submission, are right: a rule that keeps its state in the
+    config it returns takes the same steps whatever other calls came in between. Return otherwise."""
+    for w0, grads in problems:
+        expected, _ = _run(reference_rule, w0, grads, None, "reference")
+        try:
+            with fresh_run(submission):
+                alone, _ = _run(getattr(submission, name), w0, grads, None, name)
+                right = _matches(alone, expected)
+        except (CallTimeout, WorkerCrashed):
+            raise
+        except AssertionError:
+            return
+        if not right:
+            return
+    raise Failure(f"{name} takes the right steps for each parameter on its own, but not when another parameter's "
+                  "steps come in between (or after other calls): its state is kept outside the config it returns",
+                  hint="Keep the state in the config you return, not in a global: each parameter has its own "
+                       "config.") from None
+
+
 def _mistakes(rules, w, grads, config):
-    """The steps each mistaken rule takes on the same problem."""
-    return [(label, _run(rule, w, grads, config, label)[0]) for label, rule in rules.items()]
+    """(description, steps, hint) of each mistaken rule (``rules``: description -> (rule, hint))
+    on the same problem."""
+    return [(label, _run(rule, w, grads, config, label)[0], fix) for label, (rule, fix) in rules.items()]
 
 
 # ----------------------------------------------------------------------------- tests
 
 
-def _compare(submission, reference, w, grads, config, what):
+def _compare(submission, reference, w, grads, config, what, extra=()):
+    """The student's steps against the reference's, naming a known mistake (``extra``: more
+    triples (description, steps, hint) for this test)."""
     actual, _ = _run(submission.adadelta, w, grads, config, "adadelta")
     expected, _ = _run(reference.adadelta, w, grads, config, "reference")
-    _check_steps(actual, expected, what, _mistakes(MISTAKES, w, grads, config))
+    _check_steps(actual, expected, what, _mistakes(MISTAKES, w, grads, config) + list(extra))
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
@@ -131,14 +183,17 @@ def test_first_step_with_config_none(submission, reference, rng, shape):
     _compare(submission, reference, w, [dw], None, f"adadelta(w, dw, None), w of shape {shape}")
 
 
-@pytest.mark.hint("Fill in the defaults and store the state: config.setdefault('rho', 0.95), ..., "
-                  "config['cache'] = cache, config['delta'] = delta.")
+@pytest.mark.hint("After adadelta(w, dw), config holds the defaults and the state of one step: "
+                  "rho, epsilon, cache, delta.")
 def test_config_holds_defaults_and_state(submission, reference, rng):
     w, dw = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
     _, config = _step(submission.adadelta, w, dw, _NO_CONFIG, "adadelta(w, dw)")
     _, expected = reference.adadelta(w, dw)
     for key in ("rho", "epsilon", "cache", "delta"):
-        assert key in config, f"adadelta(w, dw) returned config {sorted(config)}, without {key!r}"
+        if key not in config:
+            raise Failure(f"adadelta(w, dw) returned config {sorted(config)}, without {key!r}",
+                          hint="Fill in the defaults and store the state in the config you return: "
+                               "config.setdefault(...) for each hyperparameter, config[...] = ... for the state.")
         assert_close(config[key], expected[key], rtol=STATE_RTOL, atol=1e-12, name=f"adadelta(w, dw) config[{key!r}]")
 
 
@@ -159,33 +214,45 @@ def test_delta_is_the_average_of_squared_steps(submission, reference, rng):
     assert_close(config["delta"], expected["delta"], rtol=STATE_RTOL, atol=1e-12, name="config['delta'] after 4 steps")
 
 
-@pytest.mark.hint("A config without some keys still uses their defaults (rho 0.95, epsilon 1e-6).")
 @pytest.mark.parametrize("config", [{"rho": 0.9}, {"epsilon": 1e-4}], ids=["no-eps", "no-rho"])
 def test_missing_keys_use_the_defaults(submission, reference, rng, config):
     w, grads = rng.normal(size=5), [rng.normal(size=5) for _ in range(3)]
-    _compare(submission, reference, w, grads, config, f"adadelta with config {config}")
+    try:
+        _compare(submission, reference, w, grads, config, f"adadelta with config {config}")
+    except (CallTimeout, WorkerCrashed, Failure):
+        raise
+    except AssertionError:  # a wrong step or an exception of the student's: are the defaults the cause?
+        _blame_defaults(submission.adadelta, reference.adadelta, w, grads, config, "adadelta")
+        raise
 
 
 @pytest.mark.points(2)
-@pytest.mark.hint("Start from cache and delta in config when they are there; zeros only when they are missing.")
 def test_continues_from_a_given_state(submission, reference, rng):
     w, grads = rng.normal(size=(2, 3)), [rng.normal(size=(2, 3)) for _ in range(3)]
     config = {"cache": rng.uniform(0.1, 2.0, size=(2, 3)), "delta": rng.uniform(1e-4, 1e-2, size=(2, 3))}
-    _compare(submission, reference, w, grads, config, "adadelta from a given cache and delta")
+    from_zero = {k: v for k, v in config.items() if k not in ('cache', 'delta',)}
+    ignored = ("the given state ignored (a start from zeros)", _run(reference.adadelta, w, grads, from_zero, "reference")[0],
+               "Start from cache and delta in config when they are there; zeros only when they are missing.")
+    _compare(submission, reference, w, grads, config, "adadelta from a given cache and delta", extra=[ignored])
 
 
-@pytest.mark.hint("Keep the state in the config you return, not in a global: each parameter has its own config.")
 def test_two_parameters_have_separate_state(submission, reference, rng):
     problems = [(rng.normal(size=3), [rng.normal(size=3) for _ in range(3)]),
                 (rng.normal(size=(2, 2)), [rng.normal(size=(2, 2)) for _ in range(3)])]
-    ws, configs = [w for w, _ in problems], [None, None]
-    for k in range(3):
-        for i, (_, grads) in enumerate(problems):
-            ws[i], configs[i] = _step(submission.adadelta, ws[i], grads[k], configs[i], "adadelta")
-    for i, (w0, grads) in enumerate(problems):
-        expected, _ = _run(reference.adadelta, w0, grads, None, "reference")
-        assert_close(ws[i], expected[-1], rtol=RTOL, atol=ATOL,
-                     name=f"parameter {i + 1} of 2 after 3 interleaved steps")
+    try:
+        ws, configs = [w for w, _ in problems], [None, None]
+        for k in range(3):
+            for i, (_, grads) in enumerate(problems):
+                ws[i], configs[i] = _step(submission.adadelta, ws[i], grads[k], configs[i], "adadelta")
+        for i, (w0, grads) in enumerate(problems):
+            expected, _ = _run(reference.adadelta, w0, grads, None, "reference")
+            assert_close(ws[i], expected[-1], rtol=RTOL, atol=ATOL,
+                         name=f"parameter {i + 1} of 2 after 3 interleaved steps")
+    except (CallTimeout, WorkerCrashed, Failure):
+        raise
+    except AssertionError:  # a wrong step or an exception of the student's: is state shared between calls?
+        _blame_shared_state(submission, reference.adadelta, problems, "adadelta")
+        raise
 
 
 @pytest.mark.parametrize("scale", [0.0, 1e6], ids=["zero-gradient", "large"])
@@ -194,16 +261,18 @@ def test_zero_and_large_gradients(submission, reference, rng, scale):
     _compare(submission, reference, w, grads, None, f"adadelta with gradients of size {scale:g}")
 
 
-@pytest.mark.hint("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
-                  "still needs them. Return a new array, next_w = w - step (updating config and the state arrays "
-                  "in it is fine).")
+IN_PLACE = ("Do not change w or dw in place (w -= lr * dw, or next_w = w and then next_w -= ...): the caller "
+            "still needs them. Return a new array, next_w = w - step (updating config and the state arrays in it "
+            "is fine).")
+
+
 def test_inputs_unchanged(submission, reference, rng):
     """w and dw are left alone at the first step (config None) and at the next (the state in config)."""
     config = None
     for k in range(2):
         w, dw = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
         out = assert_inputs_unchanged(submission.adadelta, w, dw, config, name=f"adadelta (step {k + 1})",
-                                      reference_fn=reference.adadelta, rtol=RTOL, atol=ATOL)
+                                      reference_fn=reference.adadelta, rtol=RTOL, atol=ATOL, hint=IN_PLACE)
         if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
             return  # the pair (next_w, config) is scored by the other tests
         config = out[1]
