@@ -230,6 +230,22 @@ def validate(ctx: click.Context, assignment: str, course: Path | None, backend: 
     sys.exit(1)
 
 
+@cli.command()
+@click.argument("assignment")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the release into (new or empty).")
+@course_option
+@click.pass_context
+def release(ctx: click.Context, assignment: str, output: Path, course: Path | None) -> None:
+    """Write what students receive for ASSIGNMENT: the template, the public tests and data,
+    the public settings, a README and the pinned grader; never the reference or hidden tests."""
+    from . import release as release_mod
+    from .course import Course
+
+    out = release_mod.release(Course.at(_course(ctx, course)), assignment, output)
+    console.human().print(f"released {assignment} into {out}: students run `grader check {assignment}` there")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning expected errors into messages and exit code 2."""
     from .config import CourseError

@@ -1,0 +1,151 @@
+"""``grader release``: what students receive, built from the course folder.
+
+A release is a small course folder of its own, laid out so that
+``grader check <assignment>`` works in it exactly as in the instructor's::
+
+    README.md                         what to do and how to check it (for students)
+    requirements.txt                  the pinned install: the grader wheel below
+    wheels/grader-<version>-py3-none-any.whl
+    <template>                        the notebook students fill in (at the top, where they work)
+    assignments/<assignment>/assignment.toml   the public settings (no ``reference`` key)
+    assignments/<assignment>/tests/   the public tests
+    assignments/<assignment>/<data>   the public data the settings declare
+
+It never holds anything of ``reference/`` (the reference solution, hidden
+tests, mutants, variants), ``submissions/`` or the store: files are copied from
+an allow-list (the template, ``tests/*.py``, the declared data), never by
+copying folders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from .config import AssignmentConfig, load_assignment
+from .course import Course, CourseError
+
+WHEEL_DIR = "wheels"
+
+
+class ReleaseError(CourseError):
+    """A release that cannot be built, with a message for humans."""
+
+
+def public_settings(text: str) -> str:
+    """``assignment.toml``'s text without the top-level ``reference = ...`` line.
+
+    Raises:
+        ReleaseError: the result is not the same settings less ``reference``.
+    """
+    kept = [line for line in text.splitlines(keepends=True) if not re.match(r"\s*reference\s*=", line)]
+    public = "".join(kept)
+    before, after = tomllib.loads(text), tomllib.loads(public)
+    before.pop("reference", None)
+    if before != after:
+        raise ReleaseError("assignment.toml: could not remove the reference key line by line; "
+                           "write it as a plain `reference = \"file.py\"` line")
+    return public
+
+
+def template_of(course: Course, config: AssignmentConfig) -> Path:
+    """The template students fill in: the first accepted file name in the assignment folder.
+
+    Raises:
+        ReleaseError: the assignment folder has none.
+    """
+    for name in config.files:
+        path = course.assignment_dir(config.name) / name
+        if path.is_file():
+            return path
+    raise ReleaseError(f"assignments/{config.name}/ has no template ({' or '.join(config.files)})")
+
+
+def build_wheel(out_dir: Path) -> Path:
+    """Build the grader's wheel (no dependencies) from its source tree into ``out_dir``.
+
+    Raises:
+        ReleaseError: the grader is not installed from a source tree, or the build failed.
+    """
+    source = Path(__file__).resolve().parent.parent
+    if not (source / "pyproject.toml").is_file():
+        raise ReleaseError(f"the grader at {source} is not a source tree (no pyproject.toml): "
+                           "install it with `pip install -e .` from its repository to release")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                           "-w", str(out_dir), str(source)], capture_output=True, text=True)
+    wheels = sorted(out_dir.glob("grader-*.whl"))
+    if proc.returncode != 0 or not wheels:
+        raise ReleaseError(f"building the grader wheel failed:\n{proc.stderr[-2000:]}")
+    return wheels[-1]
+
+
+def student_readme(config: AssignmentConfig, template: str, wheel: str, sha256: str) -> str:
+    """The README students read first."""
+    return f"""# {config.title or config.name}
+
+Fill in `{template}`: replace every `raise NotImplementedError` with your code.
+Read the first cells: they say what each function must do, the rules for grading
+(leave your inputs unchanged) and the library versions your code is graded with.
+
+## Install (once)
+
+Python 3.11 and a virtual environment:
+
+```sh
+python3.11 -m venv .venv
+.venv/bin/pip install -r requirements.txt
+```
+
+`requirements.txt` installs the grader from `{wheel}`
+(sha256 `{sha256}`), the exact version your instructor grades with.
+
+## Check your work
+
+```sh
+.venv/bin/grader check {config.name}
+```
+
+This runs the public tests on `{template}` and prints what passed and
+what to fix. Your instructor grades with these and with hidden tests, so a full
+public score is a good sign, not the grade. Your code runs in a separate
+process; the tests never import it.
+"""
+
+
+def release(course: Course, name: str, out: Path) -> Path:
+    """Write the student release of assignment ``name`` into ``out`` (created; must be empty or absent).
+
+    Returns:
+        ``out``.
+
+    Raises:
+        ReleaseError: ``out`` is not empty, the template is missing, or the wheel cannot be built.
+        grader.course.CourseError: unknown assignment or bad settings.
+    """
+    config = load_assignment(course, name)
+    if out.exists() and any(out.iterdir()):
+        raise ReleaseError(f"{out} is not empty: release into a new folder")
+    template = template_of(course, config)
+    src = course.assignment_dir(name)
+    dest = out / "assignments" / name
+    (dest / "tests").mkdir(parents=True)
+    (dest / "assignment.toml").write_text(public_settings((src / "assignment.toml").read_text()))
+    for test in sorted((src / "tests").glob("*.py")):
+        shutil.copy2(test, dest / "tests" / test.name)
+    for data in config.data:
+        target = dest / data
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src / data, target)
+    shutil.copy2(template, out / template.name)
+    wheel = build_wheel(out / WHEEL_DIR)
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    (out / "requirements.txt").write_text(f"./{WHEEL_DIR}/{wheel.name}\n")
+    (out / "README.md").write_text(student_readme(config, template.name, f"{WHEEL_DIR}/{wheel.name}", digest))
+    return out
+
