@@ -27,6 +27,26 @@ MUTANTS = sorted((HW / "mutants").glob("*.py"))
 REFERENCE = HW / "hw2.py"
 TEMPLATE = ROOT / "assignments" / "hw2" / "hw2.ipynb"
 QUESTIONS = {"softmax", "losses", "softmax_loss", "spiral", "linear_classifier"}
+# Mutants whose mistake a matcher recognises: the question, and words the failure message must contain
+# (the matcher's Failure names the cause, and brings its own hint).
+NAMED = {
+    "softmax_axis0": ("softmax", "the softmax over axis 0"),
+    "softmax_global_max": ("softmax", "one max of the whole batch"),
+    "softmax_no_max_shift": ("softmax", "the raw logits exponentiated"),
+    "log_softmax_log_of_softmax": ("softmax", "np.log(softmax(z))"),
+    "log_softmax_no_shift": ("softmax", "without the max shift"),
+    "mse_half": ("losses", "1/2 MSE"),
+    "bce_no_clip": ("losses", "not clipped"),
+    "bce_fixed_eps": ("losses", "a constant of your own"),
+    "cross_entropy_sum": ("losses", "the sum over the batch"),
+    "cross_entropy_eps_in_log": ("losses", "an eps inside the log"),
+    "softmax_loss_dx_not_divided_by_n": ("softmax_loss", "dx not divided by N"),
+    "softmax_loss_dx_columns": ("softmax_loss", "dx[:, y] -= 1"),
+    "l2_penalty_no_half": ("linear_classifier", "without the factor 1/2"),
+    "train_no_reg_gradient": ("linear_classifier", "a gradient without the penalty's term"),
+    "spiral_sin_cos_swapped": ("spiral", "sin and cos swapped"),
+    "softmax_shift_in_place": ("softmax", "changed its argument 1 in place"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +107,22 @@ def test_mutant_loses_points_in_the_named_questions_only(graded, path):
     assert set(lost) == named, (
         f"{path.name} should lose points in {sorted(named)}, lost {lost}:\n{failures(result)}"
     )
+
+
+@pytest.mark.parametrize("stem", sorted(NAMED))
+def test_the_failure_names_the_mistake(graded, stem):
+    question, words = NAMED[stem]
+    result = graded[student_id(HW / "mutants" / f"{stem}.py")]
+    named = [t for t in result.tests if not t.passed and t.question == question and words in t.message]
+    assert named, f"no failed test of {question} says {words!r}:\n{failures(result)}"
+    assert all(t.hint for t in named), "a recognised mistake comes with its hint"
+
+
+@pytest.mark.parametrize("path", MUTANTS, ids=lambda p: p.stem)
+def test_in_place_hints_only_for_changes_in_place(graded, path):
+    """A wrong value that changed nothing in place (cross_entropy summing instead of averaging) gets
+    no in-place hint: assert_inputs_unchanged gives it only for an argument changed in place."""
+    result = graded[student_id(path)]
+    for t in result.tests:
+        if not t.passed and "in place" in t.hint:
+            assert "in_place" in path.stem, f"{t.name} shows the in-place hint: {t.message}"

@@ -1,6 +1,9 @@
 """hw2 mutant: log_softmax normalises over axis 0 (the batch); cross_entropy, softmax_loss and so training use it.
 
-Must lose points in: softmax, losses, softmax_loss, linear_classifier.
+cross_entropy, softmax_loss and train_linear_softmax, which call it, are right: their tests pass
+when run again with the reference's log_softmax, so the mistake costs points in softmax only.
+
+Must lose points in: softmax.
 """
 
 from __future__ import annotations

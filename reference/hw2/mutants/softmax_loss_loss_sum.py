@@ -1,6 +1,9 @@
 """hw2 mutant: softmax_loss returns the summed loss over the batch (dx is right).
 
-Must lose points in: softmax_loss, linear_classifier.
+train_linear_softmax, which calls it, is right: its tests pass when run again with the
+reference's softmax_loss, so the mistake costs points in softmax_loss only.
+
+Must lose points in: softmax_loss.
 """
 
 from __future__ import annotations

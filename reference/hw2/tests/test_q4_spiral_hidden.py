@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import grader.remote
-from grader.testing import as_numeric, assert_close, assert_equal
+from grader.testing import Failure, as_numeric, assert_close, assert_equal
 
 pytestmark = pytest.mark.question("spiral")
 
@@ -34,12 +34,14 @@ CASES = [(100, 3, 0), (50, 4, 1), (40, 2, 7)]
 
 def _spiral(submission, n, k, seed):
     result = submission.spiral_data(n, k, seed)
-    require(isinstance(result, (tuple, list)) and len(result) == 2, (
-        f"spiral_data must return the pair (X, y), not {type(result).__name__}"
-    ))
+    shapes = "spiral_data returns the pair (X, y): X of shape (N*K, 2), one row per point, and y of shape (N*K,)."
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise Failure(f"spiral_data must return the pair (X, y), not {type(result).__name__}", hint=shapes)
     X, y = as_numeric(result[0], "X"), as_numeric(result[1], "y")
-    require(X.shape == (n * k, 2), f"X should have shape (N*K, 2) = {(n * k, 2)}, not {X.shape}")
-    require(y.shape == (n * k,), f"y should have shape (N*K,) = {(n * k,)}, not {y.shape}")
+    if X.shape != (n * k, 2):
+        raise Failure(f"X should have shape (N*K, 2) = {(n * k, 2)}, not {X.shape}", hint=shapes)
+    if y.shape != (n * k,):
+        raise Failure(f"y should have shape (N*K,) = {(n * k,)}, not {y.shape}", hint=shapes)
     return X.astype(np.float64), y
 
 
@@ -83,15 +85,16 @@ def test_radius(submission, n, k, seed):
 
 
 @pytest.mark.points(2)
-@pytest.mark.hint("t = linspace(4j, 4(j+1), N) + 0.2 * randn(N), and x = (r sin t, r cos t): sin first.")
+@pytest.mark.hint("t = linspace(4j, 4(j+1), N) + 0.2 * randn(N), and x = (r sin t, r cos t).")
 @pytest.mark.parametrize("n,k,seed", CASES)
 def test_angles_follow_the_arms(submission, n, k, seed):
     X, _y = _spiral(submission, n, k, seed)
     noise = _noise(X, k, n)
     swapped = _wrap(np.arctan2(X[:, 1], X[:, 0]) - _arm_angles(k, n))[np.hypot(X[:, 0], X[:, 1]) > 1e-9]
     if np.std(swapped) < 0.3 and np.std(noise) > 0.3:
-        pytest.fail("the points follow the arms with x = (r cos t, r sin t): the lecture's generator has "
-                    "x = (r sin t, r cos t), so X[:, 0] = r*sin(t) and X[:, 1] = r*cos(t)")
+        raise Failure("the points follow the arms with x = (r cos t, r sin t): sin and cos swapped",
+                      hint="The lecture's generator has x = (r sin t, r cos t): X[:, 0] = r*sin(t), "
+                           "X[:, 1] = r*cos(t).")
     # The noise is 0.2 * N(0, 1) over m >= 78 points. For any generator its sample mean is within
     # 6 standard errors of 0 (0.2 / sqrt(m)) and its standard deviation within 6 standard errors of
     # 0.2 (0.2 / sqrt(2m)), except with a probability below 1e-8.

@@ -19,6 +19,11 @@ spiral) is compared with the reference's: after 200 steps the convex problem
 has forgotten its 0.01-scale initialisation (to 1e-5).
 
 b may have shape (K,) or CS231n's (1, K).
+
+train_linear_softmax may use your softmax_loss, softmax, log_softmax or
+cross_entropy (graded in their own questions): a failing test is run again with
+the reference's in their place, so their mistakes are charged there only. A
+known mistake is named in the message, with its own hint.
 """
 
 import math
@@ -27,9 +32,10 @@ import numpy as np
 import pytest
 
 import grader.remote
-from grader.testing import as_numeric, assert_close
+from grader.testing import Failure, as_numeric, assert_close
 
-pytestmark = pytest.mark.question("linear_classifier")
+pytestmark = [pytest.mark.question("linear_classifier"),
+              pytest.mark.reference_helpers("softmax_loss", "softmax", "log_softmax", "cross_entropy")]
 
 
 def require(condition, message):
@@ -55,16 +61,29 @@ def _matches(actual, wrong, nonfinite=False) -> bool:
     return bool(np.allclose(a, w, rtol=RTOL, atol=ATOL, equal_nan=True))
 
 
-def check(actual, expected, *, name, mistakes=(), rtol=RTOL, atol=ATOL):
-    """``assert_close``; on failure, name the first known mistake that ``actual`` matches.
+def _nonfinite(actual) -> bool:
+    try:
+        return not bool(np.all(np.isfinite(as_numeric(actual).astype(np.complex128))))
+    except AssertionError:
+        return False
 
-    ``mistakes``: pairs (the wrong answer, the explanation), or triples with True last for a
-    mistake whose answer is NaN or infinite."""
+
+def check(actual, expected, *, name, mistakes=(), nonfinite=None, rtol=RTOL, atol=ATOL):
+    """``assert_close``; on failure, a :class:`Failure` naming the first known mistake that
+    ``actual`` matches, with that mistake's hint; a plain failure when it matches none.
+
+    ``mistakes``: triples (the wrong answer, what it is, the hint), or quadruples with True last
+    for a mistake whose answer is NaN or infinite. ``nonfinite``: (what, hint) for NaN or
+    infinity that no mistake matched (where the right answer is finite)."""
     try:
         assert_close(actual, expected, rtol=rtol, atol=atol, name=name)
     except AssertionError as exc:
-        why = next((m[1] for m in mistakes if _matches(actual, m[0], *m[2:])), None)
-        raise AssertionError(f"{exc}. {why}" if why else str(exc)) from None
+        for wrong, what, fix, *special in mistakes:
+            if _matches(actual, wrong, *special):
+                raise Failure(f"{exc}. This matches {what}.", hint=fix) from None
+        if nonfinite is not None and _nonfinite(actual):
+            raise Failure(f"{exc}: {nonfinite[0]}", hint=nonfinite[1]) from None
+        raise
 
 
 # --------------------------------------------------------------------------- l2_penalty
@@ -72,11 +91,12 @@ def check(actual, expected, *, name, mistakes=(), rtol=RTOL, atol=ATOL):
 
 def _l2_mistakes(W, reg):
     return [
-        (reg * np.sum(W**2), "This is reg * sum(W**2): the lecture's penalty has a factor 1/2, 0.5 * reg * sum(W**2)."),
-        (0.5 * reg * np.mean(W**2), "This uses the mean of W**2: the penalty sums over every weight."),
-        (0.5 * reg * np.sqrt(np.sum(W**2)), "This uses the norm ||W||: the penalty uses its square, sum(W**2)."),
-        (0.5 * reg * np.sum(W) ** 2, "This squares the sum of W: square each weight, then sum."),
-        (0.5 * np.sum(W**2), "reg is missing: multiply by the regularisation strength."),
+        (reg * np.sum(W**2), "reg * sum(W**2), without the factor 1/2",
+         "The lecture's penalty has a factor 1/2: 0.5 * reg * sum(W**2)."),
+        (0.5 * reg * np.mean(W**2), "the mean of W**2", "The penalty sums over every weight: np.sum(W**2)."),
+        (0.5 * reg * np.sqrt(np.sum(W**2)), "the norm ||W||", "The penalty uses the squared norm, sum(W**2)."),
+        (0.5 * reg * np.sum(W) ** 2, "the square of the sum of W", "Square each weight, then sum."),
+        (0.5 * np.sum(W**2), "the penalty without reg", "Multiply by the regularisation strength reg."),
     ]
 
 
@@ -111,9 +131,10 @@ def _random_problem(n=30, d=5, k=4, seed=0):
 def _train(submission, X, y, *args, **kwargs):
     """The student's (W, b, losses) as arrays, after checking the returned structure."""
     result = submission.train_linear_softmax(X, y, *args, **kwargs)
-    require(isinstance(result, (tuple, list)) and len(result) == 3, (
-        f"train_linear_softmax must return the triple (W, b, losses), not {type(result).__name__}"
-    ))
+    if not (isinstance(result, (tuple, list)) and len(result) == 3):
+        raise Failure(f"train_linear_softmax must return the triple (W, b, losses), not {type(result).__name__}",
+                      hint="Return (W, b, losses): W of shape (D, K), b of shape (K,), losses a list of n_iters "
+                           "numbers.")
     d, k = X.shape[1], int(y.max()) + 1
     W, b, losses = (as_numeric(v, name) for v, name in zip(result, ("W", "b", "losses")))
     require(W.shape == (d, k), f"W should have shape (D, K) = {(d, k)}, not {W.shape}")
@@ -162,25 +183,27 @@ def _gd(X, y, W0, step_size, reg, n_iters, *, grad_scale=None, reg_grad=1.0, upd
 def _gd_mistakes(n):
     """(switches of :func:`_gd`, explanation) for the training mistakes we know, N = n."""
     return [
-        (dict(grad_scale=1.0), f"This matches a gradient that is not divided by N = {n}: the data loss is a mean."),
-        (dict(reg_grad=0.0), "This matches a gradient without the penalty's term: dW = X.T @ dscores + reg * W."),
-        (dict(reg_grad=2.0), "This matches dW += 2 * reg * W: the gradient of 0.5 * reg * sum(W**2) is reg * W."),
-        (dict(update_b=False), "This matches b that is never updated: b -= step_size * dscores.sum(axis=0)."),
-        (dict(record_after=True), "This matches losses recorded after each step: losses[i] is the loss before step i "
-                                  "(losses[0] is the loss at initialisation)."),
-        (dict(penalty=0.0), "This matches losses without the penalty: the loss is the data loss + 0.5 * reg * sum(W**2)."),
-        (dict(penalty=1.0), "This matches a penalty of reg * sum(W**2) in the losses: use 0.5 * reg * sum(W**2)."),
-        (dict(reg_grad=-1.0), "This matches a penalty gradient with the wrong sign: dW += reg * W."),
+        (dict(grad_scale=1.0), f"a gradient that is not divided by N = {n}",
+         "The data loss is a mean: dscores = (p - onehot(y)) / N."),
+        (dict(reg_grad=0.0), "a gradient without the penalty's term", "dW = X.T @ dscores + reg * W."),
+        (dict(reg_grad=2.0), "dW += 2 * reg * W", "The gradient of 0.5 * reg * sum(W**2) is reg * W."),
+        (dict(update_b=False), "b that is never updated", "b -= step_size * dscores.sum(axis=0) at each step."),
+        (dict(record_after=True), "losses recorded after each step",
+         "losses[i] is the loss before step i (losses[0] is the loss at initialisation)."),
+        (dict(penalty=0.0), "losses without the penalty",
+         "The loss is the data loss + 0.5 * reg * sum(W**2)."),
+        (dict(penalty=1.0), "a penalty of reg * sum(W**2) in the losses", "Use 0.5 * reg * sum(W**2)."),
+        (dict(reg_grad=-1.0), "a penalty gradient with the wrong sign", "dW = X.T @ dscores + reg * W."),
     ]
 
 
 def _compare_run(actual, expected, X, y, W0, step_size, reg, n_iters, what):
     """Compare (W, b, losses) with the replayed run, naming a matching mistake."""
-    wrong = [(_gd(X, y, W0, step_size, reg, n_iters, **sw), text)
-             for sw, text in _gd_mistakes(X.shape[0])]
+    wrong = [(_gd(X, y, W0, step_size, reg, n_iters, **sw), what_, fix)
+             for sw, what_, fix in _gd_mistakes(X.shape[0])]
     for i, name in ((2, "losses"), (0, "W"), (1, "b")):
         check(actual[i], expected[i], name=f"{name} after {n_iters} steps, {what}",
-              mistakes=[(w[i], text) for w, text in wrong])
+              mistakes=[(w[i], what_, fix) for w, what_, fix in wrong])
 
 
 # --------------------------------------------------------------------------- training
@@ -218,8 +241,8 @@ def test_initial_loss(submission):
     _W, _b, losses = _train(submission, X, y, step_size=0.0, reg=reg, n_iters=2, seed=4)
     expected = _gd(X, y, W0, 0.0, reg, 2)[2]
     check(losses, expected, name="losses with step_size = 0 (the loss at initialisation, twice)",
-          mistakes=[(_gd(X, y, W0, 0.0, reg, 2, **sw)[2], text)
-                    for sw, text in _gd_mistakes(X.shape[0]) if "penalty" in sw])
+          mistakes=[(_gd(X, y, W0, 0.0, reg, 2, **sw)[2], what, fix)
+                    for sw, what, fix in _gd_mistakes(X.shape[0]) if "penalty" in sw])
 
 
 GD_CASES = {
@@ -267,7 +290,7 @@ def test_seed_changes_initialisation(submission):
 
 
 @pytest.mark.points(3)
-@pytest.mark.hint("The defaults are step_size=1.0, reg=1e-3, n_iters=200; the lecture's loss plateaus around 0.75.")
+@pytest.mark.hint("With the defaults (step_size=1.0, reg=1e-3, n_iters=200) the lecture's loss plateaus around 0.75.")
 def test_lecture_spiral_plateau(submission, reference, record_metric):
     X, y = reference.spiral_data(100, 3, 0)
     W, b, losses = _train(submission, X, y)
