@@ -27,7 +27,7 @@ def mse_loss(y_pred, y):
 def binary_cross_entropy(p, y, eps=1e-12):
     q = np.minimum(np.maximum(np.asarray(p, dtype=float), eps), 1.0 - eps)
     y = np.asarray(y, dtype=float)
-    return -(np.einsum("...,...->", y, np.log(q)) + np.einsum("...,...->", 1.0 - y, np.log1p(-q))) / q.size
+    return -(np.einsum("i,i->", y.ravel(), np.log(q).ravel()) + np.einsum("i,i->", (1.0 - y).ravel(), np.log1p(-q).ravel())) / q.size
 
 
 def cross_entropy(logits, y):
