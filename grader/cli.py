@@ -8,6 +8,7 @@ problems; 2 bad input or setup (unknown assignment, no sandbox, broken tests).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -81,19 +82,33 @@ def cli(ctx: click.Context, course: Path | None) -> None:
 @course_option
 @sandbox_option("Sandbox for your code.")
 @image_option
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (same as --format json).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "classroom"]), default="text",
+              help="classroom: for a GitHub Classroom workflow step; prints the text report, writes the "
+                   "autograding result to $GITHUB_OUTPUT (as `result`) and a Markdown report to "
+                   "$GITHUB_STEP_SUMMARY, and exits 0 when grading ran (the reporter step decides).")
 @click.pass_context
 def check(ctx: click.Context, assignment: str, path: Path | None, course: Path | None, backend: str, image: str,
-          as_json: bool) -> None:
+          as_json: bool, fmt: str) -> None:
     """Run the public tests of ASSIGNMENT on your notebook or module (PATH)."""
     from . import check as check_mod
 
-    console.set_json_mode(as_json)
+    fmt = "json" if as_json else fmt
+    console.set_json_mode(fmt == "json")
     result = check_mod.main(assignment, path, course=_course(ctx, course), backend=backend, image=image)
-    if as_json:
+    if fmt == "json":
         console.print_json(result.to_dict())
     else:
         console.print_check(result)
+    if fmt == "classroom":
+        from . import classroom
+
+        output, summary = os.environ.get("GITHUB_OUTPUT"), os.environ.get("GITHUB_STEP_SUMMARY")
+        encoded = classroom.write_step_outputs(result, Path(output) if output else None,
+                                               Path(summary) if summary else None)
+        if not output:
+            console.human().print(f"result={encoded}")
+        sys.exit(0)
     sys.exit(0 if check_mod.all_passed(result) else 1)
 
 
@@ -234,15 +249,17 @@ def validate(ctx: click.Context, assignment: str, course: Path | None, backend: 
 @click.argument("assignment")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the release into (new or empty).")
+@click.option("--classroom", is_flag=True,
+              help="A GitHub Classroom template repository: adds the autograding workflow.")
 @course_option
 @click.pass_context
-def release(ctx: click.Context, assignment: str, output: Path, course: Path | None) -> None:
+def release(ctx: click.Context, assignment: str, output: Path, classroom: bool, course: Path | None) -> None:
     """Write what students receive for ASSIGNMENT: the template, the public tests and data,
     the public settings, a README and the pinned grader; never the reference or hidden tests."""
     from . import release as release_mod
     from .course import Course
 
-    out = release_mod.release(Course.at(_course(ctx, course)), assignment, output)
+    out = release_mod.release(Course.at(_course(ctx, course)), assignment, output, classroom=classroom)
     console.human().print(f"released {assignment} into {out}: students run `grader check {assignment}` there")
 
 

@@ -118,8 +118,55 @@ process; the tests never import it.
 """
 
 
-def release(course: Course, name: str, out: Path) -> Path:
+def step_id(name: str) -> str:
+    """The grading step's id (and the reporter's runner name): letters and digits only, as the
+    reporter requires; its results variable is ``<ID upper-cased>_RESULTS``."""
+    return re.sub(r"[^A-Za-z0-9]", "", name) or "grader"
+
+
+def classroom_workflow(name: str) -> str:
+    """``.github/workflows/classroom.yml`` in the shape GitHub Classroom generates: a job
+    ``run-autograding-tests`` whose grading step (id :func:`step_id`) runs ``grader check
+    --format classroom`` and whose last step is the reporter, fed that step's ``result``."""
+    sid = step_id(name)
+    return f"""name: Autograding Tests
+'on':
+- push
+- workflow_dispatch
+permissions:
+  checks: write
+  actions: read
+  contents: read
+jobs:
+  run-autograding-tests:
+    runs-on: ubuntu-latest
+    if: github.actor != 'github-classroom[bot]'
+    steps:
+    - name: Checkout code
+      uses: actions/checkout@v4
+    - name: Set up Python
+      uses: actions/setup-python@v5
+      with:
+        python-version: '3.11'
+    - name: Install the grader
+      run: python -m pip install -r requirements.txt
+    - name: {name} public tests
+      id: {sid}
+      run: grader check {name} --format classroom
+    - name: Autograding Reporter
+      uses: education/autograding-grading-reporter@v1
+      env:
+        {sid.upper()}_RESULTS: "${{{{steps.{sid}.outputs.result}}}}"
+      with:
+        runners: {sid}
+"""
+
+
+def release(course: Course, name: str, out: Path, *, classroom: bool = False) -> Path:
     """Write the student release of assignment ``name`` into ``out`` (created; must be empty or absent).
+
+    With ``classroom``, also ``.github/workflows/classroom.yml`` (:func:`classroom_workflow`) and a
+    ``.gitignore``: a GitHub Classroom template repository.
 
     Returns:
         ``out``.
@@ -147,5 +194,10 @@ def release(course: Course, name: str, out: Path) -> Path:
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     (out / "requirements.txt").write_text(f"./{WHEEL_DIR}/{wheel.name}\n")
     (out / "README.md").write_text(student_readme(config, template.name, f"{WHEEL_DIR}/{wheel.name}", digest))
+    if classroom:
+        workflows = out / ".github" / "workflows"
+        workflows.mkdir(parents=True)
+        (workflows / "classroom.yml").write_text(classroom_workflow(name))
+        (out / ".gitignore").write_text(".venv/\n__pycache__/\n.ipynb_checkpoints/\n")
     return out
 
