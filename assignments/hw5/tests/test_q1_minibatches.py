@@ -8,6 +8,8 @@ smaller batch kept, X and y paired, seeds (0 included) and seed=None.
 import numpy as np
 import pytest
 
+from grader.testing import Failure
+
 pytestmark = pytest.mark.question("minibatches")
 
 
@@ -23,13 +25,22 @@ def test_without_shuffle_in_order_with_a_smaller_last_batch(submission):
 
 
 @pytest.mark.points(2)
-@pytest.mark.hint("Shuffle one permutation of the indices and take X[idx] and y[idx] with it.")
 def test_shuffled_epoch_covers_every_sample_once(submission):
     X = np.arange(20.0).reshape(10, 2)
     y = np.arange(10)
     batches = list(submission.iterate_minibatches(X, y, 3, shuffle=True, seed=0))
-    assert [len(yb) for _, yb in batches] == [3, 3, 3, 1], "batch sizes for N=10, batch_size=3 are 3, 3, 3, 1"
+    sizes = [len(yb) for _, yb in batches]
+    if sizes == [3, 3, 3]:
+        raise Failure("batch sizes for N=10, batch_size=3 are 3, 3, 3, 1: the last, smaller batch is missing",
+                      hint="Yield the leftover N % batch_size samples too, as a last smaller batch.")
+    assert sizes == [3, 3, 3, 1], f"batch sizes for N=10, batch_size=3 are 3, 3, 3, 1, got {sizes}"
     order = np.concatenate([yb for _, yb in batches])
-    assert sorted(order.tolist()) == list(range(10)), f"every sample exactly once; visited {order.tolist()}"
+    if sorted(order.tolist()) != list(range(10)):
+        raise Failure(f"every sample exactly once; visited {order.tolist()}",
+                      hint="Shuffle one permutation of the indices (np.random.default_rng(seed).permutation(N)), "
+                           "not indices drawn with replacement.")
     for Xb, yb in batches:
-        np.testing.assert_array_equal(Xb, X[yb], err_msg="the rows of Xb must go with the labels in yb")
+        if not np.array_equal(Xb, X[yb]):
+            raise Failure(f"the rows of Xb must go with the labels in yb: for yb = {np.asarray(yb).tolist()}, "
+                          f"Xb = {np.asarray(Xb).tolist()}",
+                          hint="Take X[idx] and y[idx] with the same permutation idx.")

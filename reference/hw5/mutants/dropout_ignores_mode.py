@@ -1,6 +1,10 @@
 """Mutant: the mask is applied in test mode too (mode ignored in forward and backward).
 
-Must lose points in: dropout, dropout_backward.
+dropout_backward is judged against the student's own forward pass: this one's dx = dout *
+mask is the right gradient of a forward pass that applied that mask, so the mistake is
+charged in "dropout" only.
+
+Must lose points in: dropout.
 """
 import math
 

@@ -11,12 +11,17 @@ gives the (Xb, yb) pairs as plain arrays. The data are built so that every
 row says which sample it is: ``y[i] = i`` and ``X[i, 0] = 10 * i``. No
 particular random generator is required, so the shuffle is tested by its
 properties, never against the reference's permutation.
+
+A wrong answer that matches a known mistake (the last batch dropped,
+np.array_split, indices drawn with replacement, seed=0 treated as no seed, no
+shuffle at all) is named in the message, with its hint; a wrong answer of
+another kind gets its message only.
 """
 
 import numpy as np
 import pytest
 
-from grader.testing import as_numeric
+from grader.testing import Failure, as_numeric
 
 pytestmark = pytest.mark.question("minibatches")
 
@@ -36,10 +41,12 @@ def _batches(submission, X, y, batch_size, **kwargs):
     batches = list(submission.iterate_minibatches(X, y, batch_size, **kwargs))
     out = []
     for i, pair in enumerate(batches):
-        assert isinstance(pair, (tuple, list)) and len(pair) == 2, (
-            f"batch {i} should be a pair (Xb, yb), got {type(pair).__name__}"
-        )
-        out.append((as_numeric(pair[0], f"Xb of batch {i}"), as_numeric(pair[1], f"yb of batch {i}")))
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise Failure(f"batch {i} should be a pair (Xb, yb), got {type(pair).__name__}")
+        try:
+            out.append((as_numeric(pair[0], f"Xb of batch {i}"), as_numeric(pair[1], f"yb of batch {i}")))
+        except AssertionError as exc:
+            raise Failure(str(exc)) from None
     return out
 
 
@@ -52,15 +59,20 @@ def _expected_sizes(n, batch_size):
     return [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
 
 
-def _size_mistake(sizes, n, batch_size):
-    """A hint when the batch sizes match a known mistake."""
+def _check_sizes(sizes, n, batch_size, message):
+    """Assert the batch sizes; a Failure naming the mistake when they match a known one."""
+    expected = _expected_sizes(n, batch_size)
+    if sizes == expected:
+        return
     if sizes == [batch_size] * (n // batch_size):
-        return " The last, smaller batch is missing: yield the leftover samples too."
+        raise Failure(f"{message}: the last, smaller batch is missing",
+                      hint="Yield the leftover N % batch_size samples too, as a last smaller batch.")
     k = max(1, n // batch_size)
     if sizes == [len(a) for a in np.array_split(np.arange(n), k)]:
-        return (" This is np.array_split(indices, N // batch_size): it spreads the samples evenly over the "
-                "batches; cut consecutive slices of batch_size instead.")
-    return ""
+        raise Failure(f"{message}: this is np.array_split(indices, N // batch_size)",
+                      hint="np.array_split spreads the samples evenly over the batches; cut consecutive slices "
+                           "of batch_size instead.")
+    raise AssertionError(message)
 
 
 @pytest.mark.points(3)
@@ -71,12 +83,13 @@ def test_epoch_covers_every_sample_once(submission, n, batch_size):
     counts = np.bincount(order, minlength=n) if order.size else np.zeros(n, int)
     missing = np.flatnonzero(counts == 0)
     repeated = np.flatnonzero(counts > 1)
-    assert order.size == n and not missing.size and not repeated.size, (
-        f"one epoch over N={n} samples with batch_size={batch_size} should visit each sample once; "
-        f"it visited {order.size} samples, missed {missing.size} (e.g. {missing[:5].tolist()}) "
-        f"and repeated {repeated.size} (e.g. {repeated[:5].tolist()})"
-        + (" (drawing indices with replacement repeats samples: use a permutation)" if repeated.size else "")
-    )
+    message = (f"one epoch over N={n} samples with batch_size={batch_size} should visit each sample once; "
+               f"it visited {order.size} samples, missed {missing.size} (e.g. {missing[:5].tolist()}) "
+               f"and repeated {repeated.size} (e.g. {repeated[:5].tolist()})")
+    if order.size == n and repeated.size:
+        raise Failure(message + ": indices drawn with replacement",
+                      hint="Drawing indices with replacement repeats samples: shuffle one permutation of 0..N-1.")
+    assert order.size == n and not missing.size and not repeated.size, message
 
 
 @pytest.mark.points(2)
@@ -86,10 +99,7 @@ def test_batch_sizes_keep_the_last_partial_batch(submission, n, batch_size):
     batches = _batches(submission, X, y, batch_size, shuffle=True, seed=4)
     sizes = [len(yb) for _, yb in batches]
     expected = _expected_sizes(n, batch_size)
-    assert sizes == expected, (
-        f"N={n}, batch_size={batch_size}: batch sizes should be {expected}, got {sizes}."
-        + _size_mistake(sizes, n, batch_size)
-    )
+    _check_sizes(sizes, n, batch_size, f"N={n}, batch_size={batch_size}: batch sizes should be {expected}, got {sizes}")
 
 
 @pytest.mark.points(2)
@@ -117,31 +127,35 @@ def test_without_shuffle_the_order_is_kept(submission, n, batch_size):
     order = _order(batches)
     assert order.tolist() == list(range(n)), f"shuffle=False should keep the order 0..{n - 1}, got {order.tolist()}"
     sizes = [len(yb) for _, yb in batches]
-    assert sizes == _expected_sizes(n, batch_size), (
-        f"shuffle=False, N={n}, batch_size={batch_size}: batch sizes should be {_expected_sizes(n, batch_size)}, "
-        f"got {sizes}." + _size_mistake(sizes, n, batch_size)
-    )
+    _check_sizes(sizes, n, batch_size, f"shuffle=False, N={n}, batch_size={batch_size}: batch sizes should be "
+                                       f"{_expected_sizes(n, batch_size)}, got {sizes}")
 
 
-@pytest.mark.hint("With shuffle=True (the default) the samples must be visited in a random order.")
 def test_shuffle_changes_the_order(submission):
     X, y = _data(50)
     order = _order(_batches(submission, X, y, 10, seed=6))  # shuffle=True by default
     assert sorted(order.tolist()) == list(range(50)), "the epoch should visit each of the 50 samples once"
-    assert order.tolist() != list(range(50)), "shuffle=True (the default) returned the samples in their original order"
+    if order.tolist() == list(range(50)):
+        raise Failure("shuffle=True (the default) returned the samples in their original order",
+                      hint="With shuffle=True (the default) the samples must be visited in a random order.")
 
 
 @pytest.mark.points(2)
-@pytest.mark.hint("`if seed:` is False for seed=0: test `seed is not None`, or pass the seed straight to the generator.")
+@pytest.mark.hint("The same seed must give the same order: draw the permutation from np.random.default_rng(seed).")
 @pytest.mark.parametrize("seed", [0, 7])
 def test_same_seed_same_batches(submission, seed):
     X, y = _data(40)
     first = _order(_batches(submission, X, y, 8, shuffle=True, seed=seed))
     second = _order(_batches(submission, X, y, 8, shuffle=True, seed=seed))
-    assert first.tolist() == second.tolist(), (
-        f"two epochs with seed={seed} should visit the samples in the same order; got "
-        f"{first[:10].tolist()}... and {second[:10].tolist()}..."
-    )
+    message = (f"two epochs with seed={seed} should visit the samples in the same order; got "
+               f"{first[:10].tolist()}... and {second[:10].tolist()}...")
+    if first.tolist() != second.tolist() and seed == 0:
+        other = [_order(_batches(submission, X, y, 8, shuffle=True, seed=1)).tolist() for _ in range(2)]
+        if other[0] == other[1]:  # seed=1 is repeatable, seed=0 is not: `if seed:`
+            raise Failure(message + ", though seed=1 gives the same order twice: seed=0 is treated as no seed",
+                          hint="`if seed:` is False for seed=0: test `seed is not None`, or pass the seed straight "
+                               "to the generator.")
+    assert first.tolist() == second.tolist(), message
 
 
 def test_different_seeds_different_orders(submission):

@@ -13,13 +13,16 @@ every step) with the rule, written out again here as ``_rule``. When the
 student's answers match a known mistake instead (an off-by-one in patience,
 min_delta ignored or with the wrong sign, an equal loss counted as an
 improvement, bad epochs counted in total rather than in a row, best_epoch
-counted from 1 or never updated), the message says so.
+counted from 1 or never updated), the message says so and the hint says
+how to fix it; a wrong answer of another kind gets its message only.
 """
 
 import math
 
 import numpy as np
 import pytest
+
+from grader.testing import Failure
 
 pytestmark = pytest.mark.question("early_stopping")
 
@@ -53,14 +56,16 @@ def _rule(losses, patience=5, min_delta=0.0, mistake=None):
     return stops, states
 
 
-MISTAKES = {
-    "off_by_one": "it stops one step late: stop when the count of bad epochs reaches patience (>=, not >)",
-    "ignores_min_delta": "min_delta is ignored: an improvement must beat best - min_delta",
-    "min_delta_wrong_sign": "min_delta has the wrong sign: an improvement is val_loss < best - min_delta",
-    "equal_is_improvement": "an equal loss counts as an improvement: it must be strictly lower (<, not <=)",
-    "no_reset": "bad epochs are counted in total: reset the count to 0 after an improvement",
-    "one_based": "best_epoch is counted from 1: the first call to step is epoch 0",
-    "best_epoch_not_updated": "best_epoch is not updated when a new best loss arrives",
+MISTAKES = {  # name: (what the answers match, how to fix it)
+    "off_by_one": ("it stops one step late", "Stop when the count of bad epochs reaches patience (>=, not >)."),
+    "ignores_min_delta": ("min_delta is ignored", "An improvement must beat best - min_delta: val_loss < best - min_delta."),
+    "min_delta_wrong_sign": ("min_delta has the wrong sign", "An improvement is val_loss < best - min_delta, not best + min_delta."),
+    "equal_is_improvement": ("an equal loss counts as an improvement",
+                             "An improvement must be strictly lower: val_loss < best - min_delta (<, not <=)."),
+    "no_reset": ("bad epochs are counted in total, not in a row", "Reset the count to 0 after an improvement."),
+    "one_based": ("best_epoch is counted from 1", "The first call to step is epoch 0."),
+    "best_epoch_not_updated": ("best_epoch is not updated when a new best loss arrives",
+                               "On an improvement set best_epoch to this call's index (0, 1, 2, ...)."),
 }
 
 
@@ -76,14 +81,16 @@ def _run(submission, losses, *args, **kwargs):
     return stops, states
 
 
-def _hint(losses, patience, min_delta, stops, states, what):
-    for name, text in MISTAKES.items():
+def _fail(message, losses, patience, min_delta, stops, states, what):
+    """Raise a Failure naming the known mistake the answers match (with its fix as the hint), else an
+    AssertionError with ``message``."""
+    for name, (text, fix) in MISTAKES.items():
         m_stops, m_states = _rule(losses, patience, min_delta, mistake=name)
         if m_stops == _rule(losses, patience, min_delta)[0] and what == "stops":
             continue
         if (what == "stops" and stops == m_stops) or (what == "states" and _same_states(states, m_states)):
-            return f" It looks like {text}."
-    return ""
+            raise Failure(f"{message} It looks like {text}.", hint=fix)
+    raise AssertionError(message)
 
 
 def _same_states(a, b):
@@ -104,11 +111,10 @@ def _check_stops(submission, losses, patience=5, min_delta=0.0):
     stops, states = _run(submission, losses, patience=patience, min_delta=min_delta)
     expected, _ = _rule(losses, patience, min_delta)
     first = next((i for i, (a, b) in enumerate(zip(stops, expected)) if a != b), None)
-    assert stops == expected, (
-        f"EarlyStopping(patience={patience}, min_delta={min_delta}) on losses {losses}: step() should return "
-        f"{expected}, got {stops} (first difference at call {first})."
-        + _hint(losses, patience, min_delta, stops, states, "stops")
-    )
+    if stops != expected:
+        _fail(f"EarlyStopping(patience={patience}, min_delta={min_delta}) on losses {losses}: step() should return "
+              f"{expected}, got {stops} (first difference at call {first}).",
+              losses, patience, min_delta, stops, states, "stops")
     return states
 
 
@@ -164,11 +170,10 @@ def test_the_count_resets_after_an_improvement(submission, patience):
 def test_min_delta(submission, losses, patience, min_delta):
     states = _check_stops(submission, losses, patience=patience, min_delta=min_delta)
     _, expected = _rule(losses, patience, min_delta)
-    assert _same_states(states, expected), (
-        f"EarlyStopping(patience={patience}, min_delta={min_delta}) on {losses}: (best, best_epoch) after "
-        f"each step should be {expected}, got {states}. A decrease smaller than min_delta does not move best."
-        + _hint(losses, patience, min_delta, [], states, "states")
-    )
+    if not _same_states(states, expected):
+        _fail(f"EarlyStopping(patience={patience}, min_delta={min_delta}) on {losses}: (best, best_epoch) after "
+              f"each step should be {expected}, got {states}. A decrease smaller than min_delta does not move best.",
+              losses, patience, min_delta, [], states, "states")
 
 
 @pytest.mark.points(2)
@@ -180,10 +185,9 @@ def test_min_delta(submission, losses, patience, min_delta):
 def test_best_and_best_epoch(submission, losses):
     stops, states = _run(submission, losses, patience=10)
     _, expected = _rule(losses, 10)
-    assert _same_states(states, expected), (
-        f"on {losses}, (best, best_epoch) after each step should be {expected} (epochs counted from 0), "
-        f"got {states}." + _hint(losses, 10, 0.0, [], states, "states")
-    )
+    if not _same_states(states, expected):
+        _fail(f"on {losses}, (best, best_epoch) after each step should be {expected} (epochs counted from 0), "
+              f"got {states}.", losses, 10, 0.0, [], states, "states")
 
 
 def test_positional_arguments(submission):
@@ -196,9 +200,13 @@ def test_positional_arguments(submission):
     )
 
 
-@pytest.mark.hint("A NaN loss (a diverged run) is never an improvement: `nan < best` is False.")
 def test_nan_is_not_an_improvement(submission):
     losses = [1.0, float("nan"), float("nan")]
+    stops, states = _run(submission, losses, patience=2)
+    if any(isinstance(b, float) and math.isnan(b) for b, _ in states):
+        raise Failure(f"after the losses {losses}, best is NaN: a NaN loss counted as an improvement",
+                      hint="A NaN loss (a diverged run) is never an improvement: test val_loss < best - min_delta "
+                           "(False for NaN), not the negation of val_loss >= best - min_delta (True for NaN).")
     states = _check_stops(submission, losses, patience=2)
     assert _same(states[-1][0], 1.0) and states[-1][1] == 0, (
         f"after the losses {losses}, best should be 1.0 and best_epoch 0, got {states[-1]}"

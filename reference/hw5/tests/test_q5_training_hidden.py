@@ -18,6 +18,14 @@ generator), so each check starts from parameters the student's code
 returned. Tolerances: float32 arithmetic passes (relative error ~1e-6);
 a missing L2 term in the gradient (1% of it) or in the loss, dscores not
 divided by N, or Adam without bias correction are off by far more.
+
+A wrong step or loss that matches a known mistake is named in the message,
+with its fix as the hint; a wrong answer of another kind gets its message
+only (and the test's hint where it has one that holds for any wrong answer).
+
+train_spiral trains by full-batch steps and calls no function of another
+question (no mini-batches, no dropout, no early stopping), so these tests run
+it as it is, with no reference helpers in its place.
 """
 
 import math
@@ -27,7 +35,7 @@ import pytest
 import torch
 
 from grader.remote import StudentError
-from grader.testing import as_numeric
+from grader.testing import Failure, as_numeric
 
 pytestmark = pytest.mark.question("training")
 
@@ -67,17 +75,23 @@ def _train(submission, X, y, raw_shapes=None, **kwargs):
     """(params, loss_history, train_acc) from train_spiral, checked for form; biases of shape (1, H)
     are flattened (their shape costs points in test_shapes_follow_the_data_and_hidden_size only)."""
     result = submission.train_spiral(X, y, **kwargs)
-    assert isinstance(result, dict), f"train_spiral must return a dict, got {type(result).__name__}"
+    # a result of the wrong form is a Failure without a hint: the tests' hints are about other things
+    if not isinstance(result, dict):
+        raise Failure(f"train_spiral must return a dict, got {type(result).__name__}")
     missing = {"params", "loss_history", "train_acc"} - set(result)
-    assert not missing, f"train_spiral's dict lacks the keys {sorted(missing)}"
+    if missing:
+        raise Failure(f"train_spiral's dict lacks the keys {sorted(missing)}")
     params = result["params"]
-    assert isinstance(params, dict) and set(KEYS) <= set(params), (
-        f"result['params'] must be a dict with the keys W1, b1, W2, b2, got {params!r:.200}"
-    )
-    P = {k: as_numeric(params[k], f"params[{k!r}]").astype(np.float64) for k in KEYS}
-    history = as_numeric(result["loss_history"], "loss_history").astype(np.float64).reshape(-1)
-    acc = as_numeric(result["train_acc"], "train_acc")
-    assert acc.size == 1, f"train_acc should be one number, got shape {acc.shape}"
+    if not (isinstance(params, dict) and set(KEYS) <= set(params)):
+        raise Failure(f"result['params'] must be a dict with the keys W1, b1, W2, b2, got {params!r:.200}")
+    try:
+        P = {k: as_numeric(params[k], f"params[{k!r}]").astype(np.float64) for k in KEYS}
+        history = as_numeric(result["loss_history"], "loss_history").astype(np.float64).reshape(-1)
+        acc = as_numeric(result["train_acc"], "train_acc")
+    except AssertionError as exc:
+        raise Failure(str(exc)) from None
+    if acc.size != 1:
+        raise Failure(f"train_acc should be one number, got shape {acc.shape}")
     if raw_shapes is not None:
         raw_shapes.update({k: P[k].shape for k in KEYS})
     for k in ("b1", "b2"):  # CS231n's (1, H) biases: only the shape test takes points for them
@@ -120,12 +134,13 @@ def _check_update(actual, expected, alternatives, what):
     k = bad[0]
     if actual[k].shape != expected[k].shape:
         raise AssertionError(f"{what}: params[{k!r}] has shape {actual[k].shape}, expected {expected[k].shape}")
-    hint = next((text for text, alt in alternatives.items() if all(_close(actual[j], alt[j], scale) for j in KEYS)), "")
     i = np.unravel_index(np.argmax(np.abs(actual[k] - expected[k])), expected[k].shape)
-    raise AssertionError(
-        f"{what}: the update of {', '.join(bad)} is wrong; e.g. {k}{list(i)} moved by {actual[k][i]:.6g}, "
-        f"expected {expected[k][i]:.6g}." + (f" It matches {hint}." if hint else "")
-    )
+    message = (f"{what}: the update of {', '.join(bad)} is wrong; e.g. {k}{list(i)} moved by {actual[k][i]:.6g}, "
+               f"expected {expected[k][i]:.6g}.")
+    for text, (alt, fix) in alternatives.items():
+        if all(_close(actual[j], alt[j], scale) for j in KEYS):
+            raise Failure(f"{message} It matches {text}.", hint=fix)
+    raise AssertionError(message)
 
 
 def _sgd_alternatives(X, y, P):
@@ -133,15 +148,20 @@ def _sgd_alternatives(X, y, P):
     _, g0 = _loss_and_grads(X, y, P, reg=0.0)
     n = X.shape[0]
     w = {k: (P[k] if k.startswith("W") else 0.0) for k in KEYS}
-    return {
-        "a gradient without the L2 term reg * W": {k: -SGD_LR * g0[k] for k in KEYS},
-        "an L2 gradient of 0.5 * reg * W (the derivative of 0.5 * reg * W^2 is reg * W)":
+    return {  # what the step matches: (the step, how to fix it)
+        "a gradient without the L2 term reg * W": (
+            {k: -SGD_LR * g0[k] for k in KEYS}, "Add reg * W1 and reg * W2 to dW1 and dW2."),
+        "an L2 gradient of 0.5 * reg * W": (
             {k: -SGD_LR * (g0[k] + 0.5 * REG * w[k]) for k in KEYS},
-        "dscores not divided by N": {k: -SGD_LR * (n * g0[k] + REG * w[k]) for k in KEYS},
-        "an L2 term on the biases too (only W1 and W2 are regularised)":
-            {k: -SGD_LR * (g0[k] + REG * P[k]) for k in KEYS},
-        "a step of learning rate 1e-2 (this assignment's SGD uses the lecture's step size 1.0)":
+            "The derivative of 0.5 * reg * W**2 is reg * W, not 0.5 * reg * W."),
+        "dscores not divided by N": (
+            {k: -SGD_LR * (n * g0[k] + REG * w[k]) for k in KEYS},
+            "The loss is the mean over the N samples: dscores = (probs - onehot(y)) / N."),
+        "an L2 term on the biases too": (
+            {k: -SGD_LR * (g0[k] + REG * P[k]) for k in KEYS}, "Only W1 and W2 are regularised: no reg * b."),
+        "a step of learning rate 1e-2": (
             {k: -1e-2 * (g0[k] + REG * w[k]) for k in KEYS},
+            "This assignment's SGD uses the lecture's step size 1.0: w -= 1.0 * dw."),
     }
 
 
@@ -161,19 +181,21 @@ def test_shapes_follow_the_data_and_hidden_size(submission, hidden_size):
     assert 0.0 <= acc <= 1.0, f"train_acc should be a fraction in [0, 1], got {acc}"
 
 
+INIT_HINT = "Initialise W1, W2 with 0.01 * standard normal draws and b1, b2 with zeros, as in the lecture."
+
+
 @pytest.mark.points(2)
 @pytest.mark.call_timeout(TIMEOUT)
-@pytest.mark.hint("Initialise W1, W2 with 0.01 * standard normal draws and b1, b2 with zeros, as in the lecture.")
 def test_zero_epochs_return_the_initialisation(submission):
     X, y = _spiral()
     P, history, acc = _train(submission, X, y, n_epochs=0)
     assert history.size == 0, f"with n_epochs=0 the loss history should be empty, got {history.size} entries"
     w = np.concatenate([P["W1"].ravel(), P["W2"].ravel()])
-    assert 0.008 <= w.std() <= 0.012 and abs(w.mean()) < 0.003, (
-        f"W1 and W2 should start as 0.01 * randn: their std should be about 0.01, got {w.std():.4g} "
-        f"(mean {w.mean():.3g})"
-    )
-    assert np.all(P["b1"] == 0) and np.all(P["b2"] == 0), "b1 and b2 should start at zero"
+    if not (0.008 <= w.std() <= 0.012 and abs(w.mean()) < 0.003):
+        raise Failure(f"W1 and W2 should start as 0.01 * randn: their std should be about 0.01, got {w.std():.4g} "
+                      f"(mean {w.mean():.3g})", hint=INIT_HINT)
+    if not (np.all(P["b1"] == 0) and np.all(P["b2"] == 0)):
+        raise Failure("b1 and b2 should start at zero", hint=INIT_HINT)
     ours, ambiguous = _accuracy(X, y, P)
     assert abs(acc - ours) <= (ambiguous + 0.5) / len(y), (
         f"train_acc should be the accuracy of the returned params: {ours:.4f}, got {acc:.4f}"
@@ -208,10 +230,14 @@ def test_adam_epochs_follow_kingma_and_ba(submission, data):
         v = {j: BETA2 * v[j] + (1 - BETA2) * g[j] ** 2 for j in KEYS}
         expected = {j: -ADAM_LR * (m[j] / (1 - BETA1**t)) / (np.sqrt(v[j] / (1 - BETA2**t)) + EPS) for j in KEYS}
         alternatives = {
-            "Adam without bias correction": {j: -ADAM_LR * m[j] / (np.sqrt(v[j]) + EPS) for j in KEYS},
-            "an Adam whose m and v restart at zero every epoch":
+            "Adam without bias correction": (
+                {j: -ADAM_LR * m[j] / (np.sqrt(v[j]) + EPS) for j in KEYS},
+                "Correct m and v for their bias: m / (1 - beta1**t) and v / (1 - beta2**t), with t counted from 1."),
+            "an Adam whose m and v restart at zero every epoch": (
                 {j: -ADAM_LR * g[j] / (np.abs(g[j]) + EPS) for j in KEYS},
-            "a plain gradient step (optimizer='adam' is ignored)": {j: -SGD_LR * g[j] for j in KEYS},
+                "Keep m and v for each parameter across epochs: create them once, before the loop."),
+            "a plain gradient step (optimizer='adam' is ignored)": (
+                {j: -SGD_LR * g[j] for j in KEYS}, "With optimizer='adam', update with Adam's rule."),
         }
         actual = {j: after[j] - before[j] for j in KEYS}
         _check_update(actual, expected, alternatives, f"{data}: Adam step t={t}")
@@ -227,18 +253,21 @@ def test_loss_history_is_the_loss_before_each_step(submission, k):
     assert history.shape == (k + 1,), f"n_epochs={k + 1} should record {k + 1} losses, got {history.size}"
     expected = _loss_and_grads(X, y, p_k)[0]
     data_only = _loss_and_grads(X, y, p_k, reg=0.0)[0]
-    mistakes = {
-        "the loss without the L2 penalty 0.5 * reg * (sum W1^2 + sum W2^2)": data_only,
-        "an L2 penalty of reg * sum W^2 (the lecture's is 0.5 * reg * sum W^2)": 2 * expected - data_only,
-        "the loss after the update (record the loss of the epoch's forward pass, before the step)":
-            _loss_and_grads(X, y, p_next)[0],
+    mistakes = {  # what the loss matches: (its value, how to fix it)
+        "the loss without the L2 penalty": (data_only, "Add 0.5 * reg * (sum W1**2 + sum W2**2) to the loss."),
+        "an L2 penalty of reg * sum W^2": (2 * expected - data_only,
+                                           "The lecture's penalty is 0.5 * reg * sum W**2, not reg * sum W**2."),
+        "the loss after the update": (_loss_and_grads(X, y, p_next)[0],
+                                      "Record the loss of the epoch's forward pass, before the step."),
     }
     got = float(history[k])
-    hint = next((text for text, value in mistakes.items() if math.isclose(got, value, rel_tol=2e-6)), "")
-    assert math.isclose(got, expected, rel_tol=2e-6, abs_tol=1e-9), (
-        f"loss_history[{k}] should be the loss (cross-entropy + 0.5 * reg * (sum W1^2 + sum W2^2)) at the "
-        f"parameters before step {k}: {expected:.8g}; got {got:.8g}." + (f" It matches {hint}." if hint else "")
-    )
+    message = (f"loss_history[{k}] should be the loss (cross-entropy + 0.5 * reg * (sum W1^2 + sum W2^2)) at the "
+               f"parameters before step {k}: {expected:.8g}; got {got:.8g}.")
+    if not math.isclose(got, expected, rel_tol=2e-6, abs_tol=1e-9):
+        for text, (value, fix) in mistakes.items():
+            if math.isclose(got, value, rel_tol=2e-6):
+                raise Failure(f"{message} It matches {text}.", hint=fix)
+        raise AssertionError(message)
     assert abs(history[0] - math.log(3)) < 0.01, (
         f"loss_history[0] should be about ln 3 = 1.0986 (small weights, uniform softmax), got {history[0]:.6g}"
     )

@@ -19,6 +19,12 @@ about 2 in 10,000 land in a spike below 0.95. So if seed=0 ends in one, the
 test trains once more with seed=1 and passes if either reaches 0.95; a
 network that does not learn fails both.
 
+train_spiral calls no function of another question (full-batch steps: no
+mini-batches, no dropout, no early stopping), and the mechanics it is made
+of are graded in the question "training": a wrong gradient or update costs
+points there and, when the network then fails to learn the spiral, here too,
+since learning it is what this question grades.
+
 Metrics recorded: ``spiral_acc_sgd``, ``spiral_acc_adam`` and the seconds
 of the first call, ``spiral_seconds_sgd``, ``spiral_seconds_adam``.
 """
@@ -28,7 +34,7 @@ import time
 import numpy as np
 import pytest
 
-from grader.testing import as_numeric
+from grader.testing import Failure, as_numeric
 
 pytestmark = pytest.mark.question("spiral")
 
@@ -54,13 +60,18 @@ def _spiral(n_per_class=100, n_classes=3, seed=0):
 
 def _accuracy(result, X, y):
     """The accuracy of the returned params on (X, y), computed here."""
-    assert isinstance(result, dict) and isinstance(result.get("params"), dict), (
-        "train_spiral must return a dict whose 'params' is a dict with W1, b1, W2, b2"
-    )
-    P = {k: as_numeric(result["params"].get(k), f"params[{k!r}]").astype(np.float64) for k in ("W1", "b1", "W2", "b2")}
-    h = np.maximum(0.0, X @ P["W1"] + P["b1"])
-    scores = h @ P["W2"] + P["b2"]
-    assert scores.shape == (len(y), 3), f"the network's scores should have shape ({len(y)}, 3), got {scores.shape}"
+    # a result of the wrong form is a Failure without a hint: the tests' hints are about learning
+    if not (isinstance(result, dict) and isinstance(result.get("params"), dict)):
+        raise Failure("train_spiral must return a dict whose 'params' is a dict with W1, b1, W2, b2")
+    try:
+        P = {k: as_numeric(result["params"].get(k), f"params[{k!r}]").astype(np.float64)
+             for k in ("W1", "b1", "W2", "b2")}
+        h = np.maximum(0.0, X @ P["W1"] + P["b1"])
+        scores = h @ P["W2"] + P["b2"]
+    except (AssertionError, ValueError) as exc:
+        raise Failure(f"the returned params do not make the lecture's network: {exc}") from None
+    if scores.shape != (len(y), 3):
+        raise Failure(f"the network's scores should have shape ({len(y)}, 3), got {scores.shape}")
     return float(np.mean(scores.argmax(axis=1) == y))
 
 
