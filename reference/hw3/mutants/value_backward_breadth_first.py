@@ -1,6 +1,6 @@
 """Mutant: backward() visits the nodes breadth-first from the output (level by level), which is not a topological order when a node is reached by paths of different lengths.
 
-Must lose points in: value_backward.
+Must lose points in: value_backward, value_composition.
 """
 
 from __future__ import annotations

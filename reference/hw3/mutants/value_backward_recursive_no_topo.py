@@ -1,6 +1,6 @@
 """Mutant: backward() recurses from the output and calls _backward once per path, without a topological sort: a node shared by several paths passes its gradient on several times.
 
-Must lose points in: value_backward.
+Must lose points in: value_backward, value_composition.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Mutant: every local backward rule assigns (=) the gradient instead of accumulating it (+=).
 
-Must lose points in: value_backward.
+Must lose points in: value_backward, value_composition.
 """
 
 from __future__ import annotations

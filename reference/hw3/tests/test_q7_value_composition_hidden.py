@@ -1,7 +1,7 @@
 """Hidden tests, question "value_composition" (4 points): the operations and backward() together.
 
 Expressions that combine several operations, as a network's forward pass does,
-with backward() over the whole graph. A wrong operation or a wrong backward()
+with backward() over the whole graph, one of them with a node used several times. A wrong operation or a wrong backward()
 loses points here as well as in its own question (this is where the pieces
 meet). When an expression is wrong, the message says which pieces are wrong,
 found by checking each operation alone on two leaves and backward()'s seeding
@@ -75,6 +75,8 @@ def _check(submission, reference, text, expr, point):
         ("(a * b).exp() + c", lambda a, b, c: (a * b).exp() + c),
         ("(a * b).sigmoid() * c", lambda a, b, c: (a * b).sigmoid() * c),
         ("(a * b).relu() + c.relu()", lambda a, b, c: (a * b).relu() + c.relu()),
+        # a shared node used three times, as a network reuses its activations: backward() must add every use
+        ("u = a * b; (u + u.tanh()) * u + c", lambda a, b, c: (lambda u: (u + u.tanh()) * u + c)(a * b)),
     ]])
 def test_compound_expressions(submission, reference, text, expr, point):
     _check(submission, reference, text, expr, point)
