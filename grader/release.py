@@ -85,6 +85,31 @@ def build_wheel(out_dir: Path) -> Path:
     return wheels[-1]
 
 
+def requirements(wheel: str, template: Path) -> str:
+    """``requirements.txt``: the grader wheel, and the CPU build of the grading environment's torch
+    when the template imports torch (the default PyPI build for Linux is the multi-gigabyte CUDA one)."""
+    lines = [wheel]
+    if re.search(r"^\s*(import torch|from torch\b)", _source_text(template), re.MULTILINE):
+        from .environment import TORCH
+
+        if TORCH is None:
+            raise ReleaseError(f"{template.name} imports torch, but torch is not installed here to pin its version")
+        lines += ["--extra-index-url https://download.pytorch.org/whl/cpu",
+                  f'torch=={TORCH}+cpu; sys_platform != "darwin"',
+                  f'torch=={TORCH}; sys_platform == "darwin"']
+    return "\n".join(lines) + "\n"
+
+
+def _source_text(template: Path) -> str:
+    """The code of a module, or of every code cell of a notebook."""
+    if template.suffix != ".ipynb":
+        return template.read_text()
+    import nbformat
+
+    nb = nbformat.read(template, as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+
+
 def student_readme(config: AssignmentConfig, template: str, wheel: str, sha256: str) -> str:
     """The README students read first."""
     return f"""# {config.title or config.name}
@@ -192,7 +217,7 @@ def release(course: Course, name: str, out: Path, *, classroom: bool = False) ->
     shutil.copy2(template, out / template.name)
     wheel = build_wheel(out / WHEEL_DIR)
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    (out / "requirements.txt").write_text(f"./{WHEEL_DIR}/{wheel.name}\n")
+    (out / "requirements.txt").write_text(requirements(f"./{WHEEL_DIR}/{wheel.name}", template))
     (out / "README.md").write_text(student_readme(config, template.name, f"{WHEEL_DIR}/{wheel.name}", digest))
     if classroom:
         workflows = out / ".github" / "workflows"

@@ -27,10 +27,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 # belongs here; a false pass is never explained away.
 SHARED_PUBLIC = ("the public test {test} checks {a} and {b} in one test, so {b}'s mistake fails it and {a} "
                  "loses those points too (same question; the hidden tests separate them)")
-HELPER_CHARGED_TWICE = ("GRADER (double charge): {fn} calls the module's wrong {helper}; hw2's reruns with the "
-                        "reference's helpers (bf95e02) cover softmax/log_softmax/cross_entropy/softmax_loss inside "
-                        "cross_entropy, softmax_loss and train_linear_softmax only, so {helper}'s mistake is charged again in {fn}'s question. The oracle "
-                        "charges it once (the function is right with a correct {helper})")
+SAME_QUESTION = ("{fn} calls the module's wrong {helper}, and both are graded in the question {question}: the "
+                 "mistake costs that one question, as intended (a helper of another question is swapped for the "
+                 "reference's on a rerun; one in the same question is not, since the question is charged anyway). "
+                 "The oracle judges {fn} with a correct {helper}")
 EXPLAINED: dict[str, str] = {
     "hw2/bug_log_softmax_log_of_softmax::softmax": SHARED_PUBLIC.format(
         test="test_q1_softmax.py::test_large_logits_are_finite", a="softmax", b="log_softmax"),
@@ -42,10 +42,10 @@ EXPLAINED: dict[str, str] = {
         test="test_q2_activations.py::test_relu_forward_backward", a="relu_forward", b="relu_backward"),
     "hw3/bug_sigmoid_backward_of_x::sigmoid_forward": SHARED_PUBLIC.format(
         test="test_q2_activations.py::test_sigmoid_forward_backward", a="sigmoid_forward", b="sigmoid_backward"),
-    "hw2/bug_l2_no_half::train_linear_softmax": HELPER_CHARGED_TWICE.format(
-        fn="train_linear_softmax", helper="l2_penalty"),
-    "hw2/bug_softmax_shift_in_place::softmax": HELPER_CHARGED_TWICE.format(
-        fn="softmax", helper="log_softmax (which shifts the caller's z in place)"),
+    "hw2/bug_l2_no_half::train_linear_softmax": SAME_QUESTION.format(
+        fn="train_linear_softmax", helper="l2_penalty", question="linear_classifier"),
+    "hw2/bug_softmax_shift_in_place::softmax": SAME_QUESTION.format(
+        fn="softmax", helper="log_softmax (which shifts the caller's z in place)", question="softmax"),
 }
 
 
