@@ -81,15 +81,21 @@ def _run(submission, losses, *args, **kwargs):
     return stops, states
 
 
-def _fail(message, losses, patience, min_delta, stops, states, what):
-    """Raise a Failure naming the known mistake the answers match (with its fix as the hint), else an
-    AssertionError with ``message``."""
+def _fail(message, losses, patience, min_delta, stops, states):
+    """Raise a Failure naming the known mistake that explains every answer (what step() returned and
+    (best, best_epoch) after each step), with its fix as the hint, when exactly one does; else an
+    AssertionError with ``message`` (no hint: a fix for another mistake would mislead)."""
+    right_stops, right_states = _rule(losses, patience, min_delta)
+    matches = []
     for name, (text, fix) in MISTAKES.items():
         m_stops, m_states = _rule(losses, patience, min_delta, mistake=name)
-        if m_stops == _rule(losses, patience, min_delta)[0] and what == "stops":
-            continue
-        if (what == "stops" and stops == m_stops) or (what == "states" and _same_states(states, m_states)):
-            raise Failure(f"{message} It looks like {text}.", hint=fix)
+        if m_stops == right_stops and _same_states(m_states, right_states):
+            continue  # this mistake changes nothing on these losses
+        if stops == m_stops and _same_states(states, m_states):
+            matches.append((text, fix))
+    if len(matches) == 1:
+        text, fix = matches[0]
+        raise Failure(f"{message} It looks like {text}.", hint=fix)
     raise AssertionError(message)
 
 
@@ -114,7 +120,7 @@ def _check_stops(submission, losses, patience=5, min_delta=0.0):
     if stops != expected:
         _fail(f"EarlyStopping(patience={patience}, min_delta={min_delta}) on losses {losses}: step() should return "
               f"{expected}, got {stops} (first difference at call {first}).",
-              losses, patience, min_delta, stops, states, "stops")
+              losses, patience, min_delta, stops, states)
     return states
 
 
@@ -173,7 +179,7 @@ def test_min_delta(submission, losses, patience, min_delta):
     if not _same_states(states, expected):
         _fail(f"EarlyStopping(patience={patience}, min_delta={min_delta}) on {losses}: (best, best_epoch) after "
               f"each step should be {expected}, got {states}. A decrease smaller than min_delta does not move best.",
-              losses, patience, min_delta, [], states, "states")
+              losses, patience, min_delta, _rule(losses, patience, min_delta)[0], states)
 
 
 @pytest.mark.points(2)
@@ -187,7 +193,7 @@ def test_best_and_best_epoch(submission, losses):
     _, expected = _rule(losses, 10)
     if not _same_states(states, expected):
         _fail(f"on {losses}, (best, best_epoch) after each step should be {expected} (epochs counted from 0), "
-              f"got {states}.", losses, 10, 0.0, [], states, "states")
+              f"got {states}.", losses, 10, 0.0, stops, states)
 
 
 def test_positional_arguments(submission):
