@@ -7,6 +7,7 @@ separate worker process (sandboxed where bubblewrap exists); the tests run here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from .config import AssignmentConfig, load_assignment, slot_limits
@@ -41,8 +42,23 @@ def default_path(config: AssignmentConfig, cwd: Path) -> Path:
     raise CourseError(f"no {' or '.join(config.files)} in {cwd}: pass the path of your notebook or module")
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A check's result, with what it checked: the settings and the file or folder."""
+
+    result: SubmissionResult
+    config: AssignmentConfig
+    target: Path
+
+
 def main(assignment: str, path: str | Path | None = None, *, course: str | Path | None = None,
          backend: str = "auto", image: str | None = None) -> SubmissionResult:
+    """:func:`run`'s result only."""
+    return run(assignment, path, course=course, backend=backend, image=image).result
+
+
+def run(assignment: str, path: str | Path | None = None, *, course: str | Path | None = None,
+        backend: str = "auto", image: str | None = None) -> Checked:
     """Run the public tests of ``assignment`` on one notebook, module or folder.
 
     Args:
@@ -65,7 +81,7 @@ def main(assignment: str, path: str | Path | None = None, *, course: str | Path 
     target = Path(path) if path else default_path(config, cwd)
     if not target.exists():
         raise CourseError(f"{target} does not exist")
-    sub = from_path(target.resolve(), config)
+    sub = from_path(target.resolve(), config, student="local")
     backend_obj = make_backend(backend, hide=[course_obj.root], image=image)
     session = GradingSession(config, backend_obj, include_hidden=False)
     try:
@@ -73,7 +89,19 @@ def main(assignment: str, path: str | Path | None = None, *, course: str | Path 
     finally:
         session.close()
         backend_obj.close()
-    return result
+    return Checked(result, config, target.resolve())
+
+
+def others_beside(config: AssignmentConfig, chosen: Path) -> list[str]:
+    """The assignment's other accepted file names that also exist next to ``chosen`` (not checked)."""
+    return [name for name in config.files if name != chosen.name and (chosen.parent / name).is_file()]
+
+
+def hidden_points(config: AssignmentConfig, result: SubmissionResult) -> float | None:
+    """The hidden tests' points: the assignment's ``points`` less the public ones, when ``points`` is set."""
+    if config.points is None or not result.tests:
+        return None
+    return max(0.0, float(config.points) - result.max_score)
 
 
 def all_passed(result: SubmissionResult) -> bool:

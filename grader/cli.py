@@ -95,11 +95,15 @@ def check(ctx: click.Context, assignment: str, path: Path | None, course: Path |
 
     fmt = "json" if as_json else fmt
     console.set_json_mode(fmt == "json")
-    result = check_mod.main(assignment, path, course=_course(ctx, course), backend=backend, image=image)
+    checked = check_mod.run(assignment, path, course=_course(ctx, course), backend=backend, image=image)
+    result = checked.result
     if fmt == "json":
         console.print_json(result.to_dict())
     else:
-        console.print_check(result)
+        others = check_mod.others_beside(checked.config, checked.target) if path is None else []
+        console.print_check(result, hidden_points=check_mod.hidden_points(checked.config, result),
+                            note=f"checked {checked.target.name}; also here: {', '.join(others)} "
+                                 "(pass its path to check it instead)" if others else "")
     if fmt == "classroom":
         from . import classroom
 

@@ -106,10 +106,13 @@ def _points(x: float) -> str:
     return f"{x:g}" if abs(x - round(x)) < 1e-9 else f"{x:.2f}"
 
 
-def print_check(result: SubmissionResult) -> None:
-    """Each test with its points and message, then the total (``grader check``)."""
+def print_check(result: SubmissionResult, *, hidden_points: float | None = None, note: str = "") -> None:
+    """Each test with its points and message, then the total (``grader check``): the public
+    tests' points, and the hidden tests' points (``hidden_points``) that grading adds."""
     c = human()
     c.print(f"[bold]{shown(result.assignment)}[/] — {shown(result.path or result.student)}")
+    if note:
+        c.print(f"[yellow]{shown(note)}[/]")
     if result.status is not SubmissionStatus.GRADED or result.message:
         style = _SUB_STYLE[result.status]
         c.print(f"[{style}]{result.status}[/]: {shown(result.message, multiline=True)}")
@@ -125,8 +128,10 @@ def print_check(result: SubmissionResult) -> None:
         if t.hint and not t.passed:
             c.print(f"      [cyan]hint:[/] {shown(t.hint)}")
     passed = sum(t.passed for t in result.tests)
-    c.print(f"\n[bold]Total: {_points(result.score)} / {_points(result.max_score)}[/] "
-            f"({passed} of {len(result.tests)} tests passed)")
+    later = (f"; the hidden tests, {_points(hidden_points)} points, run when your instructor grades"
+             if hidden_points else "")
+    c.print(f"\n[bold]Total: {_points(result.score)} / {_points(result.max_score)} public points[/] "
+            f"({passed} of {len(result.tests)} tests passed{later})")
 
 
 def summary_table(results: Iterable[SubmissionResult], title: str) -> Table:

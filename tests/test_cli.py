@@ -183,7 +183,7 @@ def test_check_exit_code_and_json(course, path, code, score):
     assert proc.returncode == code, proc.stderr
     result = json.loads(proc.stdout)  # stdout holds only the JSON document
     assert_result_shape(result)
-    assert result["assignment"] == "hw" and result["student"] == Path(path).stem
+    assert result["assignment"] == "hw" and result["student"] == "local"
     assert (result["score"], result["max_score"]) == (score, 2.0)
     assert [t["name"] for t in result["tests"]] == ["test_basics.py::test_inc"]
     assert {t["visibility"] for t in result["tests"]} == {"public"}
@@ -196,7 +196,19 @@ def test_check_finds_the_course_and_the_file_from_the_working_directory(course):
     (work / "hw.py").write_text(SOLUTION)
     proc = grader("check", "hw", cwd=work)
     assert proc.returncode == 0, proc.stderr
-    assert "Total: 2 / 2" in proc.stdout and "test_inc" in proc.stdout
+    assert "Total: 2 / 2 public points" in proc.stdout and "test_inc" in proc.stdout
+    assert "also here" not in proc.stdout
+
+
+@pytest.mark.sandbox
+def test_check_says_which_file_it_checked_when_there_are_two(course, tmp_path):
+    work = course / "students" / "both"
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "hw.py").write_text(SOLUTION)
+    (work / "hw.ipynb").write_text(notebook("def inc(x):\n    return x"))
+    proc = grader("check", "hw", cwd=work)
+    assert proc.returncode == 1, proc.stderr  # the notebook, first in `files`, is the one checked
+    assert "checked hw.ipynb; also here: hw.py" in proc.stdout
 
 
 @pytest.mark.sandbox
