@@ -18,7 +18,8 @@ from .remote import (CallTimeout, MissingName, RemoteError, RemoteObject, Studen
                      WorkerCrashed, _session_of, bind_name, call_with_args)
 
 __all__ = ["Failure", "assert_close", "assert_equal", "assert_inputs_unchanged", "assert_raises",
-           "compare_to_reference", "fresh_run", "random_array", "as_numeric", "reference_in_place"]
+           "compare_to_reference", "fresh_run", "random_array", "as_numeric", "reference_in_place",
+           "responds_to_input"]
 
 
 class Failure(AssertionError):
@@ -440,3 +441,23 @@ def fresh_run(submission: SubmissionProxy) -> Iterator[SubmissionProxy]:
             session.end_run()
         except RemoteError:
             pass
+
+
+PROBE = np.array([-3.0, -1.0, -0.25, 0.25, 1.0, 3.0])
+
+
+def responds_to_input(student_fn: RemoteObject, probe: np.ndarray = PROBE) -> bool:
+    """Whether a student's elementwise function gives more than one value over ``probe`` (float64,
+    default six points in [-3, 3]): it does some work on its input.
+
+    A test that accepts a composite function built on the student's *own*, wrong helper (the
+    helper's mistake is charged in its own question) must first ask this, or a submission whose
+    every function returns the same constant would pass the composite's test. Returns False when
+    the function raises or returns no numbers of the probe's shape. Raises CallTimeout or
+    WorkerCrashed if the student's code hangs or crashes.
+    """
+    try:
+        values = as_numeric(student_fn(probe)).astype(float)
+    except (StudentError, AssertionError):
+        return False
+    return values.shape == probe.shape and bool(np.all(np.isfinite(values))) and float(np.ptp(values)) > 1e-9

@@ -60,6 +60,7 @@ restore it.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
 import itertools
@@ -74,7 +75,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-torch.set_default_dtype(torch.float64)
+
+
+@contextlib.contextmanager
+def _float64() -> Any:
+    """torch's default dtype float64 while the oracle judges, restored after: the pytest process
+    runs other tests (the Iris lab's, the network rebuilds) that build float32 models."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
 
 UNITS: dict[str, list[str]] = {
     "hw2": ["softmax", "log_softmax", "mse_loss", "binary_cross_entropy", "cross_entropy", "softmax_loss",
@@ -874,4 +886,5 @@ def load(path: Path) -> Any:
 
 
 def judge(hw: str, module: Any) -> dict[str, Verdict]:
-    return {unit: judge_unit(unit, module) for unit in UNITS[hw]}
+    with _float64():
+        return {unit: judge_unit(unit, module) for unit in UNITS[hw]}

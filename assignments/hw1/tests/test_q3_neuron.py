@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from grader.remote import StudentError
-from grader.testing import Failure, as_numeric, assert_close
+from grader.testing import Failure, as_numeric, assert_close, responds_to_input
 
 pytestmark = [pytest.mark.question("neuron"),
               pytest.mark.reference_helpers("sigmoid", "tanh", "relu", "leaky_relu")]
@@ -35,7 +35,8 @@ def test_lecture_example(submission):
             own = _numeric(submission.sigmoid(-6.0))
         except StudentError:
             own = None
-        wrong_sigmoid = own is not None and not (own.shape == () and np.isclose(own, SIGMOID_OF_MINUS_6))
+        wrong_sigmoid = (own is not None and not (own.shape == () and np.isclose(own, SIGMOID_OF_MINUS_6))
+                         and responds_to_input(submission.sigmoid))  # a constant does no work
         if wrong_sigmoid and a.shape == own.shape and np.allclose(a, own):
             return  # your own sigmoid of the right z = -6: its mistake costs points in "activations"
     assert_close(y, SIGMOID_OF_MINUS_6, name="neuron(x=[-1, 2], w=[3, -2], b=1)")
