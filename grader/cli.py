@@ -130,11 +130,17 @@ def check(ctx: click.Context, assignment: str, path: Path | None, course: Path |
 @image_option
 @gpus_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per submission (a JSON list).")
+@click.option("--at-deadline", is_flag=True,
+              help="Student repositories (GitHub Classroom's clones): grade the last commit at or before the "
+                   "deadline (plus grace) instead of the newest.")
+@click.option("--repo-prefix", default=None,
+              help="Student repositories: the name part before the GitHub username "
+                   "(default: the prefix the repositories share).")
 @course_option
 @click.pass_context
 def grade(ctx: click.Context, assignment: str, submissions: Path | None, db: Path | None, jobs: int | None,
           force: bool, students: tuple[str, ...], backend: str, image: str, gpus: str | None, as_json: bool,
-          course: Path | None) -> None:
+          at_deadline: bool, repo_prefix: str | None, course: Path | None) -> None:
     """Grade every submission of ASSIGNMENT with the public and hidden tests."""
     from . import grade as grade_mod
 
@@ -156,7 +162,7 @@ def grade(ctx: click.Context, assignment: str, submissions: Path | None, db: Pat
 
         report = grade_mod.main(assignment, course=_course(ctx, course), submissions=submissions, db=db,
                                 jobs=jobs, force=force, backend=backend, image=image, gpus=gpus, students=students,
-                                on_event=on_event)
+                                on_event=on_event, at_deadline=at_deadline, repo_prefix=repo_prefix)
     if as_json:
         console.print_json([r.to_dict() for r in report.all])
         return

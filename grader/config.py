@@ -34,6 +34,12 @@ Example::
     max_message_elements = 4000000  # most array elements of one reply or callback, all arrays together
     trusted_memory = "1536MiB"  # data-segment limit (RLIMIT_DATA) of each trusted grading process of
                              # `grader grade`: tests, the reference and the decoded replies (0: none)
+
+    [deadline]               # optional: late work (see grader.late)
+    due = 2026-12-18T23:59:00+01:00
+    grace_minutes = 15
+    penalty_per_day = 0.10   # share of the maximum score per started day late
+    penalty_cap = 0.50
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from .course import Course, CourseError
+from .late import Deadline
 
 _UNITS = {"": 1, "b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "kb": 10**3, "mb": 10**6, "gb": 10**9}
 
@@ -133,6 +140,7 @@ class AssignmentConfig:
     fresh_runs: bool = False
     preload: tuple[str, ...] = ()
     graded_names: tuple[str, ...] = ()
+    deadline: Deadline | None = None
 
     @property
     def assignment_dir(self) -> Path:
@@ -177,7 +185,7 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CourseError(f"{path}: invalid TOML: {exc}") from None
     allowed = {"title", "files", "data", "reference", "points", "seed", "limits", "fresh_runs", "preload",
-               "graded_names"}
+               "graded_names", "deadline"}
     unknown = set(raw) - allowed
     if unknown:
         raise CourseError(f"{path}: unknown settings: {', '.join(sorted(unknown))}")
@@ -219,6 +227,7 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
             fresh_runs=fresh_runs,
             preload=tuple(preload),
             graded_names=tuple(graded_names),
+            deadline=Deadline.from_dict(raw["deadline"]) if "deadline" in raw else None,
         )
     except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: int(inf)
         raise CourseError(f"{path}: {exc}") from None

@@ -144,6 +144,10 @@ def summary_table(results: Iterable[SubmissionResult], title: str) -> Table:
         hidden = [t for t in r.tests if t.visibility is Visibility.HIDDEN]
         h = f"{_points(sum(t.score for t in hidden))}/{_points(sum(t.max_score for t in hidden))}" if hidden else "-"
         msg = r.message.splitlines()[0] if r.message else ""
+        if r.days_late:
+            msg = f"late {r.days_late} d (-{_points(r.late_penalty)}) " + msg
+        if r.flags:
+            msg = f"flagged: {r.flags.splitlines()[0]} " + msg
         table.add_row(shown(r.student), f"[{_SUB_STYLE[r.status]}]{r.status}[/]",
                       f"{_points(r.score)}/{_points(r.max_score)}", h, f"{r.wall_time_s:.2f}",
                       shown(msg[:90] + ("..." if len(msg) > 90 else "")))

@@ -19,8 +19,10 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
+from . import repos
 from .config import AssignmentConfig, load_assignment, slot_limits
-from .course import Course
+from .course import Course, CourseError
+from .late import days_late, penalty_points
 from .results import SubmissionResult, SubmissionStatus
 from .sandbox import SandboxError, make_backend
 from .store import ResultStore
@@ -96,6 +98,20 @@ def _slot_main(course_root: str, assignment: str, backend_name: str, hide: list[
         events.put(("done", slot, None))
 
 
+def with_submission_facts(result: SubmissionResult, sub: Submission, config: AssignmentConfig) -> SubmissionResult:
+    """``result`` with what is known of the submission itself: the commit graded, its time,
+    the flags, and the lateness and its penalty under ``config.deadline`` (changed in place)."""
+    result.commit_sha = sub.commit_sha
+    if sub.commit_sha and sub.path is not None:  # where in the repository the graded file is
+        result.path = str(sub.path)
+    result.submitted_at = sub.submitted_at.isoformat() if sub.submitted_at else ""
+    result.flags = "\n".join(sub.flags)
+    result.days_late = days_late(sub.submitted_at, config.deadline)
+    result.late_penalty = round(penalty_points(result.raw_score, result.max_score, result.days_late,
+                                               config.deadline), 6)
+    return result
+
+
 def _internal_error(config: AssignmentConfig, sub: Submission, message: str) -> SubmissionResult:
     return SubmissionResult(assignment=config.name, student=sub.student, status=SubmissionStatus.INTERNAL_ERROR,
                             message=message, path=sub.main_name, sha256=sub.sha256)
@@ -104,7 +120,8 @@ def _internal_error(config: AssignmentConfig, sub: Submission, message: str) -> 
 def main(assignment: str, *, course: str | Path | None = None, submissions: str | Path | None = None,
          db: str | Path | None = None, jobs: int | None = None, force: bool = False, backend: str = "auto",
          image: str | None = None, gpus: str | None = None, students: tuple[str, ...] = (),
-         on_event: Callable[[str, Any], None] | None = None) -> BatchReport:
+         on_event: Callable[[str, Any], None] | None = None, at_deadline: bool = False,
+         repo_prefix: str | None = None) -> BatchReport:
     """Grade the submissions of ``assignment`` and store the results.
 
     Args:
@@ -122,6 +139,9 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
         gpus: GPUs for Docker workers: ``all``, ``N`` or ``device=0,1``; each worker
             gets one, grading slot k the k-th (mod their number). See :mod:`grader.sandbox.gpus`.
         students: grade only these student ids.
+        at_deadline: in a folder of git repositories (:mod:`grader.repos`), grade each one's last
+            commit at or before the deadline's cutoff instead of HEAD.
+        repo_prefix: the repositories' name prefix before the username (default: the one they share).
         on_event: progress callback, called as ``("total", n)``, ``("started", student)``
             and ``("result", SubmissionResult)``.
 
@@ -148,7 +168,13 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
         probe.close()
     backend_name = probe.name
     folder = Path(submissions) if submissions else course_obj.submissions_dir(assignment)
-    subs = discover(folder.resolve(), config)
+    if at_deadline and config.deadline is None:
+        raise CourseError(f"--at-deadline: {assignment} has no [deadline] in its assignment.toml")
+    if folder.is_dir() and repos.is_repos_folder(folder):
+        subs = repos.discover_repos(folder.resolve(), config, prefix=repo_prefix,
+                                    before=config.deadline.cutoff if at_deadline and config.deadline else None)
+    else:
+        subs = discover(folder.resolve(), config)
     if students:
         wanted = set(students)
         missing = wanted - {s.student for s in subs}
@@ -204,6 +230,9 @@ def _run_pool(course: Course, config: AssignmentConfig, backend_name: str, hide:
     fatal: str | None = None
 
     def save(result: SubmissionResult) -> None:
+        sub = by_student.get(result.student)
+        if sub is not None:
+            with_submission_facts(result, sub, config)
         store.save(result)
         results.append(result)
         notify("result", result)

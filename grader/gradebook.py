@@ -6,8 +6,11 @@ Two shapes, both indexed by ``student`` and sorted by it:
   the student's total score (NaN where the student has no graded submission),
   then ``total`` (missing assignments count 0) and ``max_total``;
 * an assignment's gradebook, ``gradebook(store, "hw1")``: one column per
-  question (the sum of that question's test scores), then ``score``,
-  ``max_score``, ``percent``, ``status`` and ``graded_at``.
+  question (the sum of that question's test scores), then ``score`` (after any late
+  penalty), ``max_score``, ``percent``, ``status``, ``graded_at``, and what grading
+  knows of the submission itself: ``late_penalty`` (points taken off), ``days_late``,
+  ``submitted_at`` and ``commit_sha`` (for a repository), ``flags`` (e.g. a public test
+  the student changed).
 
 Max points: ``df.attrs["max_points"]`` maps each points column (assignment or
 question, and ``total``/``score``) to the points available. A column's max is
@@ -31,7 +34,8 @@ from .store import ResultStore
 __all__ = ["MAX_POINTS_LABEL", "export", "gradebook"]
 
 MAX_POINTS_LABEL = "max points"
-_ASSIGNMENT_COLUMNS = ["score", "max_score", "percent", "status", "graded_at"]
+_ASSIGNMENT_COLUMNS = ["score", "max_score", "percent", "status", "graded_at", "late_penalty", "days_late",
+                       "submitted_at", "commit_sha", "flags"]
 _COURSE_COLUMNS = ["total", "max_total"]
 _FORMATS = (".csv", ".xlsx", ".parquet")
 
@@ -95,10 +99,15 @@ def _assignment_gradebook(assignment: str, results: list[SubmissionResult]) -> p
             "score": r.score,
             "status": str(r.status),
             "graded_at": r.graded_at,
+            "late_penalty": r.late_penalty,
+            "days_late": r.days_late,
+            "submitted_at": r.submitted_at,
+            "commit_sha": r.commit_sha,
+            "flags": r.flags,
         }
     max_score = round(sum(questions.values()), 6)
     df = pd.DataFrame.from_dict(rows, orient="index")
-    df = df.reindex(columns=[*questions, "score", "status", "graded_at"]).sort_index()
+    df = df.reindex(columns=[*questions, "score", *_ASSIGNMENT_COLUMNS[3:]]).sort_index()
     df[list(questions)] = df[list(questions)].astype(float).fillna(0.0)
     df["score"] = df["score"].astype(float)
     df.insert(len(questions) + 1, "max_score", max_score)

@@ -114,6 +114,13 @@ class SubmissionResult:
         device: where the student's code computed, as its worker reported:
             ``"cpu"``, or ``"cuda:0 (NVIDIA H200)"`` if it used a GPU ("" if unknown).
         output: the worker's captured stdout/stderr, capped.
+        commit_sha: the git commit graded, for a submission from a repository ("" otherwise).
+        submitted_at: when it was submitted (ISO 8601): the graded commit's time ("" if unknown).
+        days_late: started days after the deadline's grace period (0: on time, or no deadline).
+        late_penalty: points taken off for lateness; :attr:`score` is after it.
+        flags: what grading noticed about the submission, one per line (a public test or the
+            workflow changed from the release: they are never used for grading, but a student
+            may have changed them to pass CI).
     """
 
     assignment: str
@@ -132,10 +139,21 @@ class SubmissionResult:
     backend: str = ""
     device: str = ""
     output: str = ""
+    commit_sha: str = ""
+    submitted_at: str = ""
+    days_late: int = 0
+    late_penalty: float = 0.0
+    flags: str = ""
+
+    @property
+    def raw_score(self) -> float:
+        """The tests' points, before any late penalty."""
+        return round(sum(t.score for t in self.tests), 6)
 
     @property
     def score(self) -> float:
-        return round(sum(t.score for t in self.tests), 6)
+        """The points after the late penalty (never below 0)."""
+        return round(max(0.0, self.raw_score - self.late_penalty), 6)
 
     @property
     def max_score(self) -> float:
@@ -162,6 +180,12 @@ class SubmissionResult:
             "backend": self.backend,
             "device": self.device,
             "output": self.output,
+            "raw_score": self.raw_score,
+            "commit_sha": self.commit_sha,
+            "submitted_at": self.submitted_at,
+            "days_late": self.days_late,
+            "late_penalty": self.late_penalty,
+            "flags": self.flags,
         }
 
     @classmethod

@@ -6,17 +6,18 @@ It holds one row per (assignment, student): the latest grading of that
 submission. Re-grading replaces the previous row and all its test results and
 metrics in one transaction.
 
-Tables (schema version 2, kept in ``PRAGMA user_version``)::
+Tables (schema version 3, kept in ``PRAGMA user_version``)::
 
     submissions  one row per (assignment, student): status, message, score,
                  max_score, path, sha256, suite_hash, graded_at, wall_time_s,
-                 cpu_time_s, peak_memory_bytes, backend, output, device
+                 cpu_time_s, peak_memory_bytes, backend, output, device, commit_sha,
+                 submitted_at, days_late, late_penalty, flags
     tests        one row per test case, ``position`` keeps collection order
     metrics      one row per recorded metric (name -> REAL; NaN is stored as NULL)
 
 ``score`` and ``max_score`` in ``submissions`` are copies of the derived
 :attr:`SubmissionResult.score` / ``max_score``, kept for SQL queries; the
-records read back recompute them from the tests.
+records read back recompute them from the tests (``score`` after ``late_penalty``).
 
 Concurrency: the file is in WAL mode, so one process can save while others
 read; each :meth:`ResultStore.save` is one transaction and is durable once it
@@ -86,13 +87,19 @@ _MIGRATIONS: list[list[str]] = [
     ],
     # 2: where the student's code computed (cpu, or the GPU of a Docker worker)
     ["ALTER TABLE submissions ADD COLUMN device TEXT NOT NULL DEFAULT ''"],
+    # 3: repositories and deadlines: the commit graded, its time, lateness, and what grading flagged
+    ["ALTER TABLE submissions ADD COLUMN commit_sha TEXT NOT NULL DEFAULT ''",
+     "ALTER TABLE submissions ADD COLUMN submitted_at TEXT NOT NULL DEFAULT ''",
+     "ALTER TABLE submissions ADD COLUMN days_late INTEGER NOT NULL DEFAULT 0",
+     "ALTER TABLE submissions ADD COLUMN late_penalty REAL NOT NULL DEFAULT 0",
+     "ALTER TABLE submissions ADD COLUMN flags TEXT NOT NULL DEFAULT ''"],
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 _SUBMISSION_COLUMNS = (
     "assignment", "student", "status", "message", "score", "max_score", "path", "sha256",
     "suite_hash", "graded_at", "wall_time_s", "cpu_time_s", "peak_memory_bytes", "backend",
-    "output", "device",
+    "output", "device", "commit_sha", "submitted_at", "days_late", "late_penalty", "flags",
 )  # fmt: skip
 _TEST_COLUMNS = (
     "name", "question", "score", "max_score", "status", "visibility", "message", "hint",
@@ -230,6 +237,8 @@ class ResultStore:
             "graded_at": result.graded_at or _now_utc(),
             # plain Python numbers: sqlite3 cannot bind numpy integers
             "wall_time_s": float(result.wall_time_s),
+            "days_late": int(result.days_late),
+            "late_penalty": float(result.late_penalty),
             "cpu_time_s": None if result.cpu_time_s is None else float(result.cpu_time_s),
             "peak_memory_bytes": None if result.peak_memory_bytes is None else int(result.peak_memory_bytes),
         }

@@ -32,6 +32,7 @@ import os
 import stat
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from .config import AssignmentConfig
@@ -56,6 +57,9 @@ class Submission:
         cells: the notebook's code cells (notebooks only).
         problem: why it cannot be graded, or None.
         sha256: hash over the file names and contents (hex).
+        commit_sha: the git commit read, for a repository (see :mod:`grader.repos`).
+        submitted_at: when it was submitted (the commit's time), timezone-aware, or None.
+        flags: what reading it noticed that does not stop grading (a changed public test).
     """
 
     student: str
@@ -65,6 +69,9 @@ class Submission:
     cells: list[Cell] = field(default_factory=list)
     problem: str | None = None
     sha256: str = ""
+    commit_sha: str = ""
+    submitted_at: datetime | None = None
+    flags: list[str] = field(default_factory=list)
 
     @property
     def main_name(self) -> str:
@@ -144,14 +151,17 @@ def _choose_main(folder: Path, config: AssignmentConfig) -> tuple[Path | None, s
     return None, f"several candidate files ({names}); name the one to grade {expected}"
 
 
-def _extra_files(folder: Path, main: Path, limit: int) -> tuple[dict[str, bytes], str | None]:
+def _extra_files(folder: Path, main: Path, limit: int,
+                 skip: frozenset[str] = frozenset()) -> tuple[dict[str, bytes], str | None]:
     files: dict[str, bytes] = {}
     total = 0
     for root, dirs, names in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_NAMES and not d.startswith("."))
+        at_top = Path(root) == folder
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_NAMES and not d.startswith(".")
+                         and not (at_top and d in skip))
         for name in sorted(names):
             p = Path(root) / name
-            if p == main or name.startswith(".") or not _regular(p):
+            if p == main or name.startswith(".") or not _regular(p) or (at_top and name in skip):
                 continue
             size = p.stat().st_size
             total += size
@@ -162,7 +172,8 @@ def _extra_files(folder: Path, main: Path, limit: int) -> tuple[dict[str, bytes]
 
 
 def read_submission(student: str, main: Path | None, config: AssignmentConfig,
-                    folder: Path | None = None, problem: str | None = None) -> Submission:
+                    folder: Path | None = None, problem: str | None = None,
+                    skip: frozenset[str] = frozenset()) -> Submission:
     """Read and check one submission. Never raises for a bad submission.
 
     Args:
@@ -170,6 +181,7 @@ def read_submission(student: str, main: Path | None, config: AssignmentConfig,
         main: the main file, or None when ``problem`` says why there is none.
         config: the assignment's settings (accepted names, size limit).
         folder: the student's folder, whose other files travel with the main file.
+        skip: names at the top of ``folder`` that do not travel (a release's own files).
     """
     sub = Submission(student=student, path=main, problem=problem)
     if main is None:
@@ -189,7 +201,7 @@ def read_submission(student: str, main: Path | None, config: AssignmentConfig,
     content = main.read_bytes()
     sub.files = {main.name: content}
     if folder is not None:
-        extra, too_much = _extra_files(folder, main, 4 * limit)
+        extra, too_much = _extra_files(folder, main, 4 * limit, skip)
         sub.files.update(extra)
         if too_much:
             sub.problem = too_much

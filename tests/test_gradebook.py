@@ -51,7 +51,8 @@ def test_course_gradebook_totals(store: ResultStore):
 
 def test_assignment_gradebook_by_question(store: ResultStore):
     df = gradebook(store, "hw1")
-    assert list(df.columns) == ["q1", "q2", "score", "max_score", "percent", "status", "graded_at"]
+    assert list(df.columns) == ["q1", "q2", "score", "max_score", "percent", "status", "graded_at", "late_penalty",
+                                "days_late", "submitted_at", "commit_sha", "flags"]
     assert list(df.index) == ["alice", "bob", "carol"]
     assert df.loc["alice", ["q1", "q2", "score", "max_score", "percent"]].tolist() == [1.0, 1.5, 2.5, 7.0, 35.71]
     # an invalid submission with no tests scores 0 on every question, out of the full points
