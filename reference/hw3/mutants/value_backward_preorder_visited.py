@@ -1,6 +1,6 @@
 """Mutant: backward() recurses from the output, calling each node's _backward once, when it is first reached: before every node that uses it has added its gradient.
 
-Must lose points in: value_backward.
+Must lose points in: value_backward, value_composition.
 """
 
 from __future__ import annotations

@@ -77,6 +77,9 @@ def _check(submission, reference, text, expr, point):
         ("(a * b).relu() + c.relu()", lambda a, b, c: (a * b).relu() + c.relu()),
         # a shared node used three times, as a network reuses its activations: backward() must add every use
         ("u = a * b; (u + u.tanh()) * u + c", lambda a, b, c: (lambda u: (u + u.tanh()) * u + c)(a * b)),
+        # u's two users are siblings: a walk that calls a node's _backward when first reached (depth-first from
+        # the output) always reaches u through one of them before the other has added its gradient
+        ("u = a * b; (u.tanh() + u.exp()) * c", lambda a, b, c: (lambda u: (u.tanh() + u.exp()) * c)(a * b)),
     ]])
 def test_compound_expressions(submission, reference, text, expr, point):
     _check(submission, reference, text, expr, point)
