@@ -62,7 +62,7 @@ ARG TORCH_VERSION=2.13.0
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cu128
 ARG NUMPY_SPEC="numpy>=2.4,<3"
 # What students may import besides numpy and torch: the host's grader environment has them
-# too (pyproject.toml), so a submission must not lose points for the backend it is graded on.
+# too (pyproject.toml's instructor extra), so a submission must not lose points for the backend it is graded on.
 ARG STUDENT_PACKAGES="scipy>=1.11 matplotlib>=3.8"
 # build/ holds only docker-certs/*.crt and docker-wheels/*.whl (.dockerignore).
 # "buil[d]" is a wildcard and the worker's __init__.py always exists, so this

@@ -10,7 +10,9 @@ $SUDO apt-get update
 # bubblewrap: the sandbox; util-linux: setpriv and prlimit; python3-venv: the virtual environment
 $SUDO apt-get install -y --no-install-recommends bubblewrap util-linux python3 python3-venv python3-pip
 python3 -m venv .venv
-# torch is pinned: a bare `torch` requirement would pull a multi-gigabyte CUDA build
-.venv/bin/pip install torch==2.13.0
-.venv/bin/pip install -e ".[dev]"
+# torch is pinned to its CPU build, from PyTorch's CPU index: on Linux, PyPI's torch==2.13.0
+# is the CUDA build, which pulls several GB of nvidia-* wheels and triton. The "+cpu" release
+# exists only on that index (here a local wheel cache may serve it instead).
+.venv/bin/pip install "torch==2.13.0+cpu" --extra-index-url https://download.pytorch.org/whl/cpu
+.venv/bin/pip install -e ".[instructor,dev]"
 echo "installed: $(.venv/bin/grader --version)"

@@ -179,4 +179,7 @@ def test_workflow_steps_run_locally(case, student_venv, tmp_path):
     where = subprocess.run([str(student_venv / "bin" / "python"), "-c", "import grader; print(grader.__file__)"],
                            capture_output=True, text=True, env=env, cwd=tmp_path)
     assert str(student_venv) in where.stdout, where.stdout + where.stderr
+    light = subprocess.run([str(student_venv / "bin" / "python"), "-c", "import pandas"], capture_output=True,
+                           env=env, cwd=tmp_path)
+    assert light.returncode != 0, "the student install brought the instructor's pandas"
     assert sys.executable != str(student_venv / "bin" / "python")
