@@ -63,7 +63,7 @@ ARG TORCH_INDEX=https://download.pytorch.org/whl/cu128
 ARG NUMPY_SPEC="numpy>=2.4,<3"
 # What students may import besides numpy and torch: the host's grader environment has them
 # too (pyproject.toml's instructor extra), so a submission must not lose points for the backend it is graded on.
-ARG STUDENT_PACKAGES="scipy>=1.11 matplotlib>=3.8"
+ARG STUDENT_PACKAGES="scipy>=1.11 matplotlib>=3.8 scikit-learn>=1.3 pandas>=2.1"
 # build/ holds only docker-certs/*.crt and docker-wheels/*.whl (.dockerignore).
 # "buil[d]" is a wildcard and the worker's __init__.py always exists, so this
 # COPY also works without build/, with the legacy builder and with BuildKit.

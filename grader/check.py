@@ -49,6 +49,7 @@ class Checked:
     result: SubmissionResult
     config: AssignmentConfig
     target: Path
+    missing_imports: tuple[str, ...] = ()
 
 
 def main(assignment: str, path: str | Path | None = None, *, course: str | Path | None = None,
@@ -89,7 +90,9 @@ def run(assignment: str, path: str | Path | None = None, *, course: str | Path |
     finally:
         session.close()
         backend_obj.close()
-    return Checked(result, config, target.resolve())
+    from .imports import missing_imports
+
+    return Checked(result, config, target.resolve(), tuple(missing_imports(sub, config)))
 
 
 def others_beside(config: AssignmentConfig, chosen: Path) -> list[str]:

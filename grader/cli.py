@@ -100,10 +100,15 @@ def check(ctx: click.Context, assignment: str, path: Path | None, course: Path |
     if fmt == "json":
         console.print_json(result.to_dict())
     else:
+        from .imports import missing_message
+
         others = check_mod.others_beside(checked.config, checked.target) if path is None else []
+        notes = [f"checked {checked.target.name}; also here: {', '.join(others)} "
+                 "(pass its path to check it instead)"] if others else []
+        if checked.missing_imports:
+            notes.append(missing_message(list(checked.missing_imports), checked.config))
         console.print_check(result, hidden_points=check_mod.hidden_points(checked.config, result),
-                            note=f"checked {checked.target.name}; also here: {', '.join(others)} "
-                                 "(pass its path to check it instead)" if others else "")
+                            note="\n".join(notes))
     if fmt == "classroom":
         from . import classroom
 

@@ -35,6 +35,9 @@ Example::
     trusted_memory = "1536MiB"  # data-segment limit (RLIMIT_DATA) of each trusted grading process of
                              # `grader grade`: tests, the reference and the decoded replies (0: none)
 
+    [environment]            # optional: packages student code may import beyond the base
+    packages = ["scikit-learn", "pandas"]   # (numpy, scipy, matplotlib, torch; see grader.imports)
+
     [deadline]               # optional: late work (see grader.late)
     due = 2026-12-18T23:59:00+01:00
     grace_minutes = 15
@@ -141,6 +144,7 @@ class AssignmentConfig:
     preload: tuple[str, ...] = ()
     graded_names: tuple[str, ...] = ()
     deadline: Deadline | None = None
+    environment: tuple[str, ...] = ()
 
     @property
     def assignment_dir(self) -> Path:
@@ -185,7 +189,7 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CourseError(f"{path}: invalid TOML: {exc}") from None
     allowed = {"title", "files", "data", "reference", "points", "seed", "limits", "fresh_runs", "preload",
-               "graded_names", "deadline"}
+               "graded_names", "deadline", "environment"}
     unknown = set(raw) - allowed
     if unknown:
         raise CourseError(f"{path}: unknown settings: {', '.join(sorted(unknown))}")
@@ -228,10 +232,27 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
             preload=tuple(preload),
             graded_names=tuple(graded_names),
             deadline=Deadline.from_dict(raw["deadline"]) if "deadline" in raw else None,
+            environment=_environment(raw.get("environment", {})),
         )
     except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: int(inf)
         raise CourseError(f"{path}: {exc}") from None
     return cfg
+
+
+def _environment(table: Any) -> tuple[str, ...]:
+    """``[environment] packages``: pip requirement strings (``"scikit-learn>=1.3"``).
+
+    Raises:
+        ValueError: not a table with a list of requirement strings.
+    """
+    if not isinstance(table, dict) or set(table) - {"packages"}:
+        raise ValueError("[environment] holds one setting: packages = [\"scikit-learn\", ...]")
+    packages = table.get("packages", [])
+    if not isinstance(packages, list) or not all(
+            isinstance(p, str) and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*\s*([<>=!~]=?[^;]*)?", p.strip())
+            for p in packages):
+        raise ValueError(f"[environment] packages must be pip requirements like \"scikit-learn>=1.3\", got {packages!r}")
+    return tuple(p.strip() for p in packages)
 
 
 def slot_limits(config: AssignmentConfig, jobs: int) -> AssignmentConfig:

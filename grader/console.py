@@ -112,7 +112,7 @@ def print_check(result: SubmissionResult, *, hidden_points: float | None = None,
     c = human()
     c.print(f"[bold]{shown(result.assignment)}[/] — {shown(result.path or result.student)}")
     if note:
-        c.print(f"[yellow]{shown(note)}[/]")
+        c.print(f"[yellow]{shown(note, multiline=True)}[/]")
     if result.status is not SubmissionStatus.GRADED or result.message:
         style = _SUB_STYLE[result.status]
         c.print(f"[{style}]{result.status}[/]: {shown(result.message, multiline=True)}")

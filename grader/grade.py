@@ -167,6 +167,14 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
     finally:
         probe.close()
     backend_name = probe.name
+    if backend_name != "docker":
+        from .imports import unavailable_packages
+
+        missing = unavailable_packages(config)
+        if missing:
+            raise CourseError(f"{assignment} declares packages student code may import that this environment lacks: "
+                              f"{', '.join(missing)} (the sandbox runs student code with this Python: "
+                              f"pip install {' '.join(missing)})")
     folder = Path(submissions) if submissions else course_obj.submissions_dir(assignment)
     if at_deadline and config.deadline is None:
         raise CourseError(f"--at-deadline: {assignment} has no [deadline] in its assignment.toml")

@@ -85,18 +85,35 @@ def build_wheel(out_dir: Path) -> Path:
     return wheels[-1]
 
 
-def requirements(wheel: str, template: Path) -> str:
-    """``requirements.txt``: the grader wheel, and the CPU build of the grading environment's torch
-    when the template imports torch (the default PyPI build for Linux is the multi-gigabyte CUDA one)."""
-    lines = [wheel]
-    if re.search(r"^\s*(import torch|from torch\b)", _source_text(template), re.MULTILINE):
-        from .environment import TORCH
+def requirements(wheel: str, template: Path, config: AssignmentConfig) -> str:
+    """``requirements.txt``: the grader wheel (its core: what ``grader check`` needs), the packages
+    of the grading environment that the template imports or the assignment declares, at the versions
+    installed here (the grading environment's), and for torch its CPU build (PyPI's default on
+    Linux is the multi-gigabyte CUDA one)."""
+    from importlib import metadata
 
-        if TORCH is None:
-            raise ReleaseError(f"{template.name} imports torch, but torch is not installed here to pin its version")
-        lines += ["--extra-index-url https://download.pytorch.org/whl/cpu",
-                  f'torch=={TORCH}+cpu; sys_platform != "darwin"',
-                  f'torch=={TORCH}; sys_platform == "darwin"']
+    from .imports import environment_packages, imported_modules, modules_of, package_name
+
+    imported = imported_modules([_source_text(template)])
+    declared = {package_name(p) for p in config.environment}
+    lines = [wheel]
+    for requirement in environment_packages(config):
+        name = package_name(requirement)
+        if name == "numpy" or (name not in declared and not modules_of([name]) & imported):
+            continue  # numpy comes with the grader; the rest only where the template needs it
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            raise ReleaseError(f"{template.name} needs {name}, which is not installed here to pin its "
+                               "version: install it in the grading environment first") from None
+        if name == "torch":
+            from .environment import release as plain
+
+            lines += ["--extra-index-url https://download.pytorch.org/whl/cpu",
+                      f'torch=={plain(version)}+cpu; sys_platform != "darwin"',
+                      f'torch=={plain(version)}; sys_platform == "darwin"']
+        else:
+            lines.append(f"{name}=={version}")
     return "\n".join(lines) + "\n"
 
 
@@ -217,7 +234,7 @@ def release(course: Course, name: str, out: Path, *, classroom: bool = False) ->
     shutil.copy2(template, out / template.name)
     wheel = build_wheel(out / WHEEL_DIR)
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    (out / "requirements.txt").write_text(requirements(f"./{WHEEL_DIR}/{wheel.name}", template))
+    (out / "requirements.txt").write_text(requirements(f"./{WHEEL_DIR}/{wheel.name}", template, config))
     (out / "README.md").write_text(student_readme(config, template.name, f"{WHEEL_DIR}/{wheel.name}", digest))
     if classroom:
         workflows = out / ".github" / "workflows"

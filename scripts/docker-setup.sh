@@ -152,7 +152,8 @@ build_image() {
         fi
         # and the same scipy and matplotlib, which students may import
         local extras
-        if extras=$(.venv/bin/python -c 'import scipy, matplotlib; print(f"scipy=={scipy.__version__} matplotlib=={matplotlib.__version__}")' 2>/dev/null); then
+        # (and the packages assignments declare in [environment]: scikit-learn and pandas for the Iris lab)
+        if extras=$(.venv/bin/python -c 'import scipy, matplotlib, sklearn, pandas; print(f"scipy=={scipy.__version__} matplotlib=={matplotlib.__version__} scikit-learn=={sklearn.__version__} pandas=={pandas.__version__}")' 2>/dev/null); then
             args+=(--build-arg "STUDENT_PACKAGES=$extras")
         fi
     fi
