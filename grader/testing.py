@@ -19,7 +19,7 @@ from .remote import (CallTimeout, MissingName, RemoteError, RemoteObject, Studen
 
 __all__ = ["Failure", "assert_close", "assert_equal", "assert_inputs_unchanged", "assert_raises",
            "compare_to_reference", "fresh_run", "random_array", "as_numeric", "reference_in_place",
-           "responds_to_input"]
+           "responds_to_input", "assert_close_naming"]
 
 
 class Failure(AssertionError):
@@ -461,3 +461,32 @@ def responds_to_input(student_fn: RemoteObject, probe: np.ndarray = PROBE) -> bo
     except (StudentError, AssertionError):
         return False
     return values.shape == probe.shape and bool(np.all(np.isfinite(values))) and float(np.ptp(values)) > 1e-9
+
+
+def assert_close_naming(actual: Any, expected: Any, mistakes: Iterable[tuple[str, Any, str]], *,
+                        rtol: float = 1e-5, atol: float = 1e-8, name: str = "result") -> None:
+    """:func:`assert_close`, naming a known mistake when the answer is one.
+
+    ``mistakes`` are ``(what, mistaken answer, hint)``: when ``actual`` is not ``expected`` but is
+    close to a mistaken answer (one that differs from ``expected``), a :class:`Failure` says
+    "``name`` is ``what``" with that hint; otherwise :func:`assert_close`'s own message, with the
+    test's fixed hint. Compute the mistaken answers on the test's own inputs: for a public test
+    they reveal nothing hidden.
+
+    Raises:
+        Failure: a known mistake.
+        AssertionError: any other wrong answer.
+    """
+    try:
+        assert_close(actual, expected, rtol=rtol, atol=atol, name=name)
+    except AssertionError as exc:
+        try:
+            got = as_numeric(actual).astype(float)
+        except AssertionError:
+            raise exc from None
+        for what, wrong, hint in mistakes:
+            w = np.asarray(wrong, dtype=float)
+            if (got.shape == w.shape and np.allclose(got, w, rtol=rtol, atol=atol)
+                    and not np.allclose(w, expected, rtol=rtol, atol=atol)):
+                raise Failure(f"{exc}. This is {what}", hint=hint) from None
+        raise

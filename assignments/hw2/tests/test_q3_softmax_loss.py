@@ -6,7 +6,7 @@ loss = mean_i -log p[i, y_i] with p = softmax(x); dx = (p - onehot(y)) / N.
 import numpy as np
 import pytest
 
-from grader.testing import assert_close
+from grader.testing import assert_close, assert_close_naming
 
 # softmax_loss may use your softmax, log_softmax or cross_entropy: a failing test is run again with the
 # reference's in their place, so their mistakes cost points in their own questions only.
@@ -35,7 +35,9 @@ def _pair(result):
 def test_loss(submission):
     loss, _dx = _pair(submission.softmax_loss(X, Y))
     # (-log 0.66524 - log 0.54655) / 2
-    assert_close(loss, 0.5058682848905544, rtol=1e-5, name="loss")
+    assert_close_naming(loss, 0.5058682848905544, [
+        ("the sum over the batch, not the mean", 2 * 0.5058682848905544, "Divide the summed loss by N = x.shape[0]."),
+    ], rtol=1e-5, name="loss")
 
 
 @pytest.mark.points(2)
