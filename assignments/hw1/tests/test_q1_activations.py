@@ -7,7 +7,7 @@ Run them with ``grader check hw1 hw1.ipynb``.
 import numpy as np
 import pytest
 
-from grader.testing import Failure, as_numeric, assert_close
+from grader.testing import Failure, as_numeric, assert_close, assert_close_naming
 
 pytestmark = pytest.mark.question("activations")
 
@@ -46,6 +46,7 @@ def test_relu_values(submission):
 def test_leaky_relu_values(submission):
     z = np.array([-2.0, 3.0])
     assert_close(submission.leaky_relu(z), np.array([-0.02, 3.0]), name="leaky_relu([-2, 3])")
-    assert_close(
-        submission.leaky_relu(z, alpha=0.1), np.array([-0.2, 3.0]), name="leaky_relu([-2, 3], alpha=0.1)"
-    )
+    assert_close_naming(submission.leaky_relu(z, alpha=0.1), np.array([-0.2, 3.0]), [
+        ("the default slope 0.01, not alpha = 0.1", np.array([-0.02, 3.0]),
+         "Use the alpha argument: np.where(z > 0, z, alpha * z)."),
+    ], name="leaky_relu([-2, 3], alpha=0.1)")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from grader.remote import StudentError
-from grader.testing import Failure, as_numeric, assert_close, responds_to_input
+from grader.testing import Failure, as_numeric, assert_close, assert_close_naming, responds_to_input
 
 pytestmark = [pytest.mark.question("neuron"),
               pytest.mark.reference_helpers("sigmoid", "tanh", "relu", "leaky_relu")]
@@ -39,7 +39,13 @@ def test_lecture_example(submission):
                          and responds_to_input(submission.sigmoid))  # a constant does no work
         if wrong_sigmoid and a.shape == own.shape and np.allclose(a, own):
             return  # your own sigmoid of the right z = -6: its mistake costs points in "activations"
-    assert_close(y, SIGMOID_OF_MINUS_6, name="neuron(x=[-1, 2], w=[3, -2], b=1)")
+    s7 = 1 / (1 + np.exp(7.0))  # sigma(x . w) = sigma(-7)
+    assert_close_naming(y, SIGMOID_OF_MINUS_6, [
+        ("sigma(x . w) + b: the bias added after the activation", s7 + 1.0,
+         "Add the bias before the activation: sigma(b + x . w)."),
+        ("sigma(x . w): the bias is missing", s7, "Add the bias before the activation: sigma(b + x . w)."),
+        ("b + x . w: no activation", -6.0, "Without an activation argument the neuron applies the sigmoid."),
+    ], name="neuron(x=[-1, 2], w=[3, -2], b=1)")
 
 
 @pytest.mark.points(2)
