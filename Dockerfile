@@ -61,8 +61,9 @@ ARG TORCH_SOURCE=index
 ARG TORCH_VERSION=2.13.0
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cu128
 ARG NUMPY_SPEC="numpy>=2.4,<3"
-# What students may import besides numpy and torch: the host's grader environment has them
-# too (pyproject.toml's instructor extra), so a submission must not lose points for the backend it is graded on.
+# What students may import besides numpy and torch. scripts/docker-setup.sh passes
+# `grader env requirements`: the versions the bubblewrap sandbox's worker environments have
+# (grader/workerenv.py), so a submission must not lose points for the backend it is graded on.
 ARG STUDENT_PACKAGES="scipy>=1.11 matplotlib>=3.8 scikit-learn>=1.3 pandas>=2.1"
 # build/ holds only docker-certs/*.crt and docker-wheels/*.whl (.dockerignore).
 # "buil[d]" is a wildcard and the worker's __init__.py always exists, so this

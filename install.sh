@@ -15,4 +15,7 @@ python3 -m venv .venv
 # exists only on that index (here a local wheel cache may serve it instead).
 .venv/bin/pip install "torch==2.13.0+cpu" --extra-index-url https://download.pytorch.org/whl/cpu
 .venv/bin/pip install -e ".[instructor,dev]"
+# The worker environments: the Python student code runs with under bubblewrap when grading,
+# with only the packages the assignments declare (see grader/workerenv.py)
+.venv/bin/grader env build
 echo "installed: $(.venv/bin/grader --version)"

@@ -164,6 +164,8 @@ def grade(ctx: click.Context, assignment: str, submissions: Path | None, db: Pat
                 bar.update(task, current=value)
             elif kind == "result":
                 bar.advance(task)
+            elif kind == "note":
+                console.warn(value)
 
         report = grade_mod.main(assignment, course=_course(ctx, course), submissions=submissions, db=db,
                                 jobs=jobs, force=force, backend=backend, image=image, gpus=gpus, students=students,
@@ -276,6 +278,72 @@ def release(ctx: click.Context, assignment: str, output: Path, classroom: bool, 
 
     out = release_mod.release(Course.at(_course(ctx, course)), assignment, output, classroom=classroom)
     console.human().print(f"released {assignment} into {out}: students run `grader check {assignment}` there")
+
+
+@cli.group()
+def env() -> None:
+    """The worker environments: the Python student code runs with under bubblewrap when you grade."""
+
+
+def _configs(course_root: Path | None, assignments: tuple[str, ...]) -> tuple[Any, list[Any]]:
+    from .config import load_assignment
+    from .course import Course
+
+    course_obj = Course.at(course_root)
+    names = assignments or tuple(course_obj.assignment_names())
+    return course_obj, [load_assignment(course_obj, name) for name in names]
+
+
+@env.command("build")
+@click.argument("assignments", nargs=-1)
+@click.option("--force", is_flag=True, help="Rebuild environments that are up to date.")
+@course_option
+@click.pass_context
+def env_build(ctx: click.Context, assignments: tuple[str, ...], force: bool, course: Path | None) -> None:
+    """Build the worker environments of ASSIGNMENTS (default: all): the base packages at the grader's
+    versions, and each assignment's [environment] packages on top. Up-to-date ones are kept."""
+    from . import workerenv
+
+    course_obj, configs = _configs(_course(ctx, course), assignments)
+    say = console.human().print
+    envs = workerenv.build(course_obj, configs, force=force, log=lambda line: say(line, markup=False, highlight=False))
+    for name, built in envs.items():
+        say(f"{name}: {console.shown(built.python)}", highlight=False)
+
+
+@env.command("show")
+@click.argument("assignments", nargs=-1)
+@course_option
+@click.pass_context
+def env_show(ctx: click.Context, assignments: tuple[str, ...], course: Path | None) -> None:
+    """Say which worker environment each assignment is graded with, and what it holds."""
+    from . import workerenv
+    from .imports import environment_packages, package_name
+
+    course_obj, configs = _configs(_course(ctx, course), assignments)
+    say = console.human().print
+    for config in configs:
+        built = workerenv.env_for(course_obj, config)
+        if built is None:
+            say(f"{config.name}: not built (student code would run with the grader's own Python; "
+                f"run `grader env build {config.name}`)", highlight=False)
+            continue
+        wanted = [package_name(p) for p in environment_packages(config)]
+        versions = ", ".join(f"{n} {built.installed.get(n, '?')}" for n in wanted)
+        say(f"{config.name}: {console.shown(built.path)} ({versions})", highlight=False)
+
+
+@env.command("requirements")
+@click.argument("assignments", nargs=-1)
+@course_option
+@click.pass_context
+def env_requirements(ctx: click.Context, assignments: tuple[str, ...], course: Path | None) -> None:
+    """Print one pinned requirement per package student code of ASSIGNMENTS (default: all) may
+    import: what the Docker grading image installs (scripts/docker-setup.sh)."""
+    from . import workerenv
+
+    course_obj, configs = _configs(_course(ctx, course), assignments)
+    click.echo("\n".join(workerenv.course_requirements(course_obj, configs)))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,8 +1,9 @@
 """The grading environment's versions: what students' code runs with.
 
-The sandbox runs a submission with the grader's own interpreter and packages
-(``sys.executable``; the Docker image is built to match: tests/docker/test_image.py),
-so the versions are read from this environment rather than written down twice. The
+The worker environments student code runs in (:mod:`grader.workerenv`) are built from
+the grader's own interpreter, with numpy and torch pinned to the grader's versions (the
+Docker image is built to match: tests/docker/test_image.py), so the versions are read from
+this environment rather than written down twice. The
 template notebooks state them to students, and tests/test_templates.py checks that
 what they state is what is read here.
 

@@ -112,6 +112,31 @@ def with_submission_facts(result: SubmissionResult, sub: Submission, config: Ass
     return result
 
 
+def worker_python(course: Course, config: AssignmentConfig,
+                  notify: Callable[[str, Any], None] = lambda kind, value: None) -> dict[str, str]:
+    """The sandbox option naming the interpreter ``config``'s students run with: its worker
+    environment (:mod:`grader.workerenv`) when one is built, else none (the grader's own Python,
+    with a ``("note", message)`` event saying so).
+
+    Raises:
+        grader.course.CourseError: the interpreter lacks a package the assignment declares.
+    """
+    from . import workerenv
+    from .imports import unavailable_packages
+
+    env = workerenv.env_for(course, config)
+    if env is None:
+        notify("note", f"no worker environment is built for {config.name}: student code runs with the grader's "
+                       "own Python and can import its packages (run `grader env build` to give it its own)")
+    missing = unavailable_packages(config, python=env.python if env else None)
+    if missing:
+        where = (f"its worker environment {env.path} lacks" if env else
+                 "this Python, which runs student code, lacks")
+        raise CourseError(f"{config.name} declares packages student code may import that {where}: "
+                          f"{', '.join(missing)} (run `grader env build`)")
+    return {"python": str(env.python)} if env else {}
+
+
 def _internal_error(config: AssignmentConfig, sub: Submission, message: str) -> SubmissionResult:
     return SubmissionResult(assignment=config.name, student=sub.student, status=SubmissionStatus.INTERNAL_ERROR,
                             message=message, path=sub.main_name, sha256=sub.sha256)
@@ -168,13 +193,7 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
         probe.close()
     backend_name = probe.name
     if backend_name != "docker":
-        from .imports import unavailable_packages
-
-        missing = unavailable_packages(config)
-        if missing:
-            raise CourseError(f"{assignment} declares packages student code may import that this environment lacks: "
-                              f"{', '.join(missing)} (the sandbox runs student code with this Python: "
-                              f"pip install {' '.join(missing)})")
+        options.update(worker_python(course_obj, config, notify))
     folder = Path(submissions) if submissions else course_obj.submissions_dir(assignment)
     if at_deadline and config.deadline is None:
         raise CourseError(f"--at-deadline: {assignment} has no [deadline] in its assignment.toml")

@@ -1,8 +1,8 @@
 """What a submission imports, against what the grading environment has.
 
 The grading environment is the same for every assignment at its base (the
-Docker image installs these, and the bubblewrap sandbox runs the instructor's
-environment, which has them): :data:`BASE_PACKAGES`. An assignment adds its own
+Docker image installs these, and so does the bubblewrap sandbox's worker
+environment, :mod:`grader.workerenv`): :data:`BASE_PACKAGES`. An assignment adds its own
 in ``assignment.toml``::
 
     [environment]
@@ -18,6 +18,7 @@ import ast
 import re
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 from .config import AssignmentConfig
 from .submissions import Submission
@@ -91,13 +92,21 @@ def missing_message(modules: list[str], config: AssignmentConfig) -> str:
             "library.")
 
 
-def unavailable_packages(config: AssignmentConfig) -> list[str]:
-    """The assignment's declared packages that this Python cannot import (the bubblewrap and
-    subprocess sandboxes run student code with it), as pip names."""
+def unavailable_packages(config: AssignmentConfig, python: str | Path | None = None) -> list[str]:
+    """The assignment's declared packages that the interpreter ``python`` (default: this one)
+    cannot import, as pip names. The bubblewrap and subprocess sandboxes run student code with
+    the assignment's worker environment (:mod:`grader.workerenv`), or else with this Python."""
+    import json
+    import subprocess
     from importlib.util import find_spec
 
-    missing = []
-    for requirement in config.environment:
-        if not all(find_spec(m) is not None for m in modules_of([requirement])):
-            missing.append(package_name(requirement))
-    return missing
+    wanted = {package_name(r): sorted(modules_of([r])) for r in config.environment}
+    if python is None:
+        found = {m: find_spec(m) is not None for mods in wanted.values() for m in mods}
+    else:
+        code = ("import json, sys; from importlib.util import find_spec\n"
+                "print(json.dumps({m: find_spec(m) is not None for m in sys.argv[1:]}))")
+        mods = [m for ms in wanted.values() for m in ms]
+        proc = subprocess.run([str(python), "-I", "-c", code, *mods], capture_output=True, text=True, timeout=60)
+        found = json.loads(proc.stdout) if proc.returncode == 0 else {}
+    return [name for name, mods in wanted.items() if not all(found.get(m) for m in mods)]

@@ -85,11 +85,17 @@ def build_wheel(out_dir: Path) -> Path:
     return wheels[-1]
 
 
-def requirements(wheel: str, template: Path, config: AssignmentConfig) -> str:
+def requirements(wheel: str, template: Path, config: AssignmentConfig,
+                 versions: dict[str, str] | None = None) -> str:
     """``requirements.txt``: the grader wheel (its core: what ``grader check`` needs), the packages
-    of the grading environment that the template imports or the assignment declares, at the versions
-    installed here (the grading environment's), and for torch its CPU build (PyPI's default on
-    Linux is the multi-gigabyte CUDA one)."""
+    of the grading environment that the template imports or the assignment declares, at the grading
+    environment's versions (``versions``: the assignment's worker environment's, name -> version;
+    default: those installed here), and for torch its CPU build (PyPI's default on Linux is the
+    multi-gigabyte CUDA one).
+
+    Raises:
+        ReleaseError: a package to pin is in neither ``versions`` nor this environment.
+    """
     from importlib import metadata
 
     from .imports import environment_packages, imported_modules, modules_of, package_name
@@ -102,10 +108,10 @@ def requirements(wheel: str, template: Path, config: AssignmentConfig) -> str:
         if name == "numpy" or (name not in declared and not modules_of([name]) & imported):
             continue  # numpy comes with the grader; the rest only where the template needs it
         try:
-            version = metadata.version(name)
+            version = versions[name] if versions and name in versions else metadata.version(name)
         except metadata.PackageNotFoundError:
             raise ReleaseError(f"{template.name} needs {name}, which is not installed here to pin its "
-                               "version: install it in the grading environment first") from None
+                               "version: build the worker environments first (grader env build)") from None
         if name == "torch":
             from .environment import release as plain
 
@@ -234,7 +240,11 @@ def release(course: Course, name: str, out: Path, *, classroom: bool = False) ->
     shutil.copy2(template, out / template.name)
     wheel = build_wheel(out / WHEEL_DIR)
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    (out / "requirements.txt").write_text(requirements(f"./{WHEEL_DIR}/{wheel.name}", template, config))
+    from .workerenv import env_for
+
+    env = env_for(course, config)  # pin what grading runs with, where a worker environment is built
+    (out / "requirements.txt").write_text(requirements(f"./{WHEEL_DIR}/{wheel.name}", template, config,
+                                                       env.installed if env else None))
     (out / "README.md").write_text(student_readme(config, template.name, f"{WHEEL_DIR}/{wheel.name}", digest))
     if classroom:
         workflows = out / ".github" / "workflows"

@@ -50,7 +50,12 @@ def main(assignment: str, *, course: str | Path | None = None, backend: str = "a
                           f"(expected reference/{assignment}/{config.reference or '<reference> in assignment.toml'})")
     template = next((config.assignment_dir / f for f in config.files if (config.assignment_dir / f).is_file()), None)
     out = Validation()
-    backend_obj = make_backend(backend, hide=[course_obj.root], image=image, gpus=gpus)
+    options = {}
+    if backend != "docker" and not gpus:
+        from .grade import worker_python
+
+        options = worker_python(course_obj, config)
+    backend_obj = make_backend(backend, hide=[course_obj.root], image=image, gpus=gpus, **options)
     try:
         backend_obj.preflight()
     except BaseException:

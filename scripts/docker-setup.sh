@@ -150,11 +150,11 @@ build_image() {
         if numpy=$(.venv/bin/python -c 'import numpy; print(numpy.__version__)' 2>/dev/null); then
             args+=(--build-arg "NUMPY_SPEC=numpy==$numpy")
         fi
-        # and the same scipy and matplotlib, which students may import
+        # and what student code may import (the base and every assignment's [environment]
+        # packages) at the versions the bubblewrap sandbox's worker environments have
         local extras
-        # (and the packages assignments declare in [environment]: scikit-learn and pandas for the Iris lab)
-        if extras=$(.venv/bin/python -c 'import scipy, matplotlib, sklearn, pandas; print(f"scipy=={scipy.__version__} matplotlib=={matplotlib.__version__} scikit-learn=={sklearn.__version__} pandas=={pandas.__version__}")' 2>/dev/null); then
-            args+=(--build-arg "STUDENT_PACKAGES=$extras")
+        if extras=$(.venv/bin/grader env requirements | grep -v -E '^(numpy|torch)([^a-z0-9_-]|$)' | tr '\n' ' '); then
+            args+=(--build-arg "STUDENT_PACKAGES=${extras% }")
         fi
     fi
     # BuildKit needs the buildx plugin; Debian's docker.io 20.10 has only the legacy builder

@@ -66,6 +66,9 @@ def test_the_student_install_is_what_check_needs():
     assert INSTRUCTOR_ONLY <= _requirement_names(extras["instructor"])
     assert "--extra-index-url" not in project["dependencies"]
     assert 'install -e ".[instructor,dev]"' in (ROOT / "install.sh").read_text()
+    # what students' code may import lives in the worker environments, not on the trusted side
+    assert "scikit-learn" not in _requirement_names(extras["instructor"])
+    assert ".venv/bin/grader env build" in (ROOT / "install.sh").read_text()
 
 
 BLOCKED_CHECK = """

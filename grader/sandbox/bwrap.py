@@ -63,14 +63,18 @@ class BwrapBackend(Backend):
         hide: host paths that must stay invisible even if they lie inside a
             directory the sandbox needs (e.g. a course folder inside the
             Python prefix). The course root is always passed here.
+        python: the interpreter the worker runs with (a worker environment,
+            :mod:`grader.workerenv`); only its own directories are bound. Default:
+            the grader's own (``sys.executable``), whose packages student code then sees.
     """
 
     name = "bwrap"
     isolated = True
 
-    def __init__(self, hide: list[Path] | tuple[Path, ...] = ()) -> None:
+    def __init__(self, hide: list[Path] | tuple[Path, ...] = (), python: str | Path | None = None) -> None:
         super().__init__()
         self.hide = [Path(p).resolve() for p in hide]
+        self.python = str(python) if python else None
         self.as_root = os.geteuid() == 0
         self._uids: dict[int, tuple[int, int]] = {}
         self._cgroups: dict[int, cgroups.SlotCgroup] = {}
@@ -129,6 +133,10 @@ class BwrapBackend(Backend):
 
     def python_dirs(self) -> list[Path]:
         """Host directories the worker's Python needs, read-only."""
+        if self.python:
+            from ..workerenv import interpreter_paths
+
+            return list(interpreter_paths(self.python))
         dirs = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.base_exec_prefix),
                 Path(os.path.realpath(sys.executable)).parent.parent}
         for key in ("stdlib", "platstdlib", "purelib", "platlib"):
@@ -224,7 +232,7 @@ class BwrapBackend(Backend):
             names = {"as": "--as", "data": "--data", "cpu": "--cpu", "fsize": "--fsize", "nofile": "--nofile",
                      "nproc": "--nproc", "core": "--core"}
             inner += [prlimit] + [f"{names[k]}={v}" for k, v in limits.items()] + ["--"]
-        python = sys.executable
+        python = self.python or sys.executable
         inner += [python, "-I", "-c", BOOTSTRAP.format(lib=SANDBOX_LIB), str(fds[0]), str(fds[1]),
                   worker_args(limits, spec)]
         argv = argv + ["--", *inner]

@@ -231,6 +231,32 @@ def test_python_imports_numpy_torch_and_the_worker(client):
 
 
 @pytest.mark.slow
+def test_the_image_offers_what_the_worker_environments_offer(client):
+    """Both sandboxes run student code with the same packages at the same versions: the image is
+    built from ``grader env requirements`` (the bubblewrap sandbox's worker environments' pins).
+    An image built before a package was declared fails here: rerun scripts/docker-setup.sh."""
+    import json
+
+    from grader import workerenv
+    from grader.config import load_assignment
+    from grader.course import Course
+
+    course = Course.at(REPO)
+    configs = [load_assignment(course, name) for name in course.assignment_names()]
+    wanted = dict(line.split("==", 1) for line in workerenv.course_requirements(course, configs) if "==" in line)
+    output = run_in_image(client, [
+        "python3", "-I", "-c",
+        "import json, importlib.metadata as m; "
+        "print(json.dumps({d.metadata['Name'].lower(): d.version for d in m.distributions()}))",
+    ])
+    have = json.loads(output)
+    differ = {name: (version, have.get(name)) for name, version in wanted.items()
+              if name != "torch" and have.get(name) != version}
+    assert not differ, f"(wanted, in the image): {differ}"
+    assert have.get("torch", "").startswith(wanted.get("torch", "2.13.0").split("+")[0])
+
+
+@pytest.mark.slow
 def test_no_secret_file_anywhere_in_the_image(created):
     """Walk the exported file system: no forbidden names, no copy of a file from a secret folder."""
     secrets = secret_files()
