@@ -199,6 +199,20 @@ def gradebook(ctx: click.Context, assignment: str | None, db: Path | None, outpu
         path = export(df, output)
         console.human().print(f"wrote {console.shown(path)} ({len(df)} students)")
         return
+    wide = [c for c in ("max_score", "percent", "graded_at", "days_late", "submitted_at", "commit_sha")
+            if c in df.columns]
+    if wide or "flags" in df.columns:  # an assignment's: the terminal shows what fits, -o FILE has all
+        if "status" in df.columns and (df["status"] == "graded").all():
+            wide.append("status")
+        shown = df.drop(columns=wide)
+        if "flags" in shown.columns:
+            shown["flags"] = shown["flags"].map(lambda f: len(f.split("; ")) if isinstance(f, str) and f else 0)
+        shown.attrs = df.attrs
+        out_of = df["max_score"].max() if "max_score" in df.columns and len(df) else 0
+        console.out.print(console.gradebook_table(shown, f"gradebook: {assignment} (out of {out_of:g})"))
+        console.note("late_penalty: points taken off; flags: how many of the release's files the student changed; "
+                     "export with -o FILE.csv for them, the days late, the commit and its time")
+        return
     console.out.print(console.gradebook_table(df, f"gradebook{': ' + assignment if assignment else ''}"))
 
 
@@ -276,8 +290,12 @@ def release(ctx: click.Context, assignment: str, output: Path, classroom: bool, 
     from . import release as release_mod
     from .course import Course
 
-    out = release_mod.release(Course.at(_course(ctx, course)), assignment, output, classroom=classroom)
+    out = release_mod.release(Course.at(_course(ctx, course)), assignment, output, classroom=classroom,
+                              keep_record=True)
     console.human().print(f"released {assignment} into {out}: students run `grader check {assignment}` there")
+    config = release_mod.load_assignment(Course.at(_course(ctx, course)), assignment)
+    console.note(f"recorded in {release_mod.record_path(config)} (commit it with the course: grading "
+                 "recognises the released files by it after you change them)")
 
 
 @cli.group()

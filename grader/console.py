@@ -172,8 +172,12 @@ def gradebook_table(df: pd.DataFrame, title: str) -> Table:
     """The gradebook (:func:`grader.gradebook.gradebook`) as a rich Table: one row per
     student, numbers with ``:g``, NaN as an empty cell; ids, column names and text
     cells shown with :func:`shown`."""
-    table = Table(title=shown(title))
-    table.add_column("student")
+    from rich import box
+
+    table = Table(title=shown(title), box=box.SIMPLE_HEAD)  # no vertical rules: a column per question fits
+    # ids are never cut short: a truncated name may read as someone else's
+    longest = max((len(shown(str(s))) for s in df.index), default=7)
+    table.add_column("student", min_width=min(max(longest, 7), 32), overflow="fold")
     for col in df.columns:
         table.add_column(shown(str(col)), justify="right")
     for student, row in df.iterrows():

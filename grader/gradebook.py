@@ -10,7 +10,7 @@ Two shapes, both indexed by ``student`` and sorted by it:
   penalty), ``max_score``, ``percent``, ``status``, ``graded_at``, and what grading
   knows of the submission itself: ``late_penalty`` (points taken off), ``days_late``,
   ``submitted_at`` and ``commit_sha`` (for a repository), ``flags`` (e.g. a public test
-  the student changed).
+  the student changed; several are joined with ``"; "``).
 
 Max points: ``df.attrs["max_points"]`` maps each points column (assignment or
 question, and ``total``/``score``) to the points available. A column's max is
@@ -103,7 +103,7 @@ def _assignment_gradebook(assignment: str, results: list[SubmissionResult]) -> p
             "days_late": r.days_late,
             "submitted_at": r.submitted_at,
             "commit_sha": r.commit_sha,
-            "flags": r.flags,
+            "flags": "; ".join(line for line in r.flags.splitlines() if line),  # one cell, one line
         }
     max_score = round(sum(questions.values()), 6)
     df = pd.DataFrame.from_dict(rows, orient="index")

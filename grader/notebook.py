@@ -22,9 +22,11 @@ from __future__ import annotations
 import ast
 import re
 import symtable
+import warnings
 from dataclasses import dataclass
 
 import nbformat
+from nbformat.validator import MissingIDFieldWarning
 
 RUN_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun", "memit", "debug"}
 RUN_LINE_MAGICS = {"time", "timeit", "prun", "memit"}
@@ -65,7 +67,11 @@ def _read_notebook(text: str) -> list[Cell]:
     if not text.strip():
         raise NotebookError("the notebook file is empty")
     try:
-        nb = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():
+            # cells without ids (notebooks from nbformat < 4.5, or written by hand) are read as they
+            # are: the warning says nothing about the student's code and would be printed per submission
+            warnings.simplefilter("ignore", MissingIDFieldWarning)
+            nb = nbformat.reads(text, as_version=4)
     except nbformat.reader.NotJSONError:
         raise NotebookError("the notebook is not valid JSON (is the file truncated or corrupt?)") from None
     except Exception as exc:  # nbformat raises many kinds on malformed documents

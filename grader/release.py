@@ -20,6 +20,7 @@ copying folders.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -210,11 +211,59 @@ jobs:
 """
 
 
-def release(course: Course, name: str, out: Path, *, classroom: bool = False) -> Path:
+RECORD = "releases.json"  # in reference/<assignment>/: instructor-only, kept with the course
+
+
+def record_path(config: AssignmentConfig) -> Path:
+    """Where the releases of ``config``'s assignment are recorded: ``reference/<name>/releases.json``
+    (instructor-only, never released; commit it with the course)."""
+    return config.course.reference_dir(config.name) / RECORD
+
+
+def record(config: AssignmentConfig, out: Path) -> None:
+    """Add the release in ``out`` to :func:`record_path`: its time, and the SHA-256 of each file
+    students must not change (:func:`grader.repos.release_files`' paths) that it holds."""
+    from datetime import datetime, timezone
+
+    from .repos import release_files
+
+    path = record_path(config)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        data = {"releases": []}
+    files = {rel: hashlib.sha256((out / rel).read_bytes()).hexdigest()
+             for rel in release_files(config) if (out / rel).is_file()}
+    data["releases"].append({"released_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                             "files": files})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def released(config: AssignmentConfig) -> dict[str, set[str]]:
+    """Every version of each protected file that a recorded release of ``config``'s assignment
+    held: path in the repository -> SHA-256 digests (empty if none is recorded or the record is
+    unreadable)."""
+    if config.course is None:
+        return {}
+    try:
+        data = json.loads(record_path(config).read_text())
+        out: dict[str, set[str]] = {}
+        for entry in data["releases"]:
+            for rel, digest in entry["files"].items():
+                out.setdefault(str(rel), set()).add(str(digest))
+        return out
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def release(course: Course, name: str, out: Path, *, classroom: bool = False, keep_record: bool = False) -> Path:
     """Write the student release of assignment ``name`` into ``out`` (created; must be empty or absent).
 
     With ``classroom``, also ``.github/workflows/classroom.yml`` (:func:`classroom_workflow`) and a
-    ``.gitignore``: a GitHub Classroom template repository.
+    ``.gitignore``: a GitHub Classroom template repository. With ``keep_record`` (``grader release``
+    does), the release is added to :func:`record_path`, so that what students received is still
+    recognised after the course's files change (:func:`grader.repos.tampering`).
 
     Returns:
         ``out``.
@@ -251,5 +300,7 @@ def release(course: Course, name: str, out: Path, *, classroom: bool = False) ->
         workflows.mkdir(parents=True)
         (workflows / "classroom.yml").write_text(classroom_workflow(name))
         (out / ".gitignore").write_text(".venv/\n__pycache__/\n.ipynb_checkpoints/\n")
+    if keep_record:
+        record(config, out)
     return out
 

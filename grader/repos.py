@@ -21,6 +21,7 @@ folder whose entries are all git repositories is read this way:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import tarfile
@@ -127,18 +128,25 @@ def release_files(config: AssignmentConfig) -> dict[str, bytes]:
 def tampering(tree: Path, config: AssignmentConfig) -> list[str]:
     """The release's files that ``tree`` changed, removed or added to (its public tests), one line
     each; empty when the tree does not come from a release (it has neither ``assignments/`` nor
-    the workflow)."""
+    the workflow). A file is unchanged when it is byte for byte what the course would release now,
+    or what any earlier ``grader release`` of the assignment wrote (:func:`grader.release.released`):
+    a deadline added to ``assignment.toml`` after the release flags nobody."""
+    from .release import released
+
     if not (tree / "assignments").is_dir() and not (tree / ".github" / "workflows" / "classroom.yml").exists():
         return []
+    known = released(config)
     flags = []
     for rel, content in release_files(config).items():
         path = tree / rel
         if not path.is_file():
             flags.append(f"removed from the release: {rel}")
-        elif path.read_bytes() != content:
+        elif path.read_bytes() != content and hashlib.sha256(path.read_bytes()).hexdigest() not in known.get(rel, ()):
             flags.append(f"changed from the release: {rel}")
     tests = tree / "assignments" / config.name / "tests"
-    shipped = {p.name for p in config.public_tests_dir.glob("*.py")}
+    prefix = f"assignments/{config.name}/tests/"
+    shipped = {p.name for p in config.public_tests_dir.glob("*.py")} | \
+        {rel.removeprefix(prefix) for rel in known if rel.startswith(prefix)}
     if tests.is_dir():
         flags += [f"added to the release: assignments/{config.name}/tests/{p.name}"
                   for p in sorted(tests.iterdir()) if p.name not in shipped and p.name != "__pycache__"]

@@ -15,6 +15,7 @@ through the real pipeline:
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -28,7 +29,7 @@ from grader.config import load_assignment
 from grader.course import Course
 from grader.late import Deadline, days_late, penalty_points
 from grader.release import release
-from grader.repos import shared_prefix
+from grader.repos import discover_repos, shared_prefix
 from grader.store import ResultStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,6 +177,42 @@ def test_at_deadline_grades_the_last_commit_before_the_cutoff(clone, tmp_path):
     assert carol.commit_sha == shas["carol-on-time"] and carol.days_late == 0
     assert carol.score == 0, "the template was all there was at the deadline"
     assert results["alice"].commit_sha == shas["alice"]
+
+
+def test_files_changed_by_the_instructor_after_the_release_flag_nobody(tmp_path):
+    """The release is recorded (reference/hw2/releases.json); the instructor then adds a deadline to
+    assignment.toml and fixes a public test. A repository holding what was released is not flagged,
+    nor one holding the fixed test (what the course would release now); one whose public test the
+    student edited still is."""
+    course = _course(tmp_path)
+    folder = tmp_path / "clone"
+    folder.mkdir()
+    honest = release(course, "hw2", folder / "hw2-honest", classroom=True, keep_record=True)
+    record = course.reference_dir("hw2") / "releases.json"
+    assert json.loads(record.read_text())["releases"][0]["files"]
+    edited = folder / "hw2-edited"
+    shutil.copytree(honest, edited)
+    test = next((edited / "assignments" / "hw2" / "tests").glob("test_*.py"))
+    test.write_text(test.read_text() + "\n# made to pass\n")
+    toml = course.assignment_dir("hw2") / "assignment.toml"
+    toml.write_text(toml.read_text().replace("penalty_cap = 0.5", "penalty_cap = 0.3"))
+    fixed = course.public_tests_dir("hw2") / test.name
+    fixed.write_text(fixed.read_text() + "\n# a fix after the release\n")
+    unreleased = folder / "hw2-unreleased"
+    shutil.copytree(honest, unreleased)
+    (unreleased / "assignments" / "hw2" / "tests" / test.name).write_bytes(fixed.read_bytes())
+    for repo in (honest, edited, unreleased):
+        _git(repo, "init", "-q", "-b", "main")
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-q", "-m", "work", when=DUE - timedelta(days=1))
+    config = load_assignment(course, "hw2")
+    flags = {s.student: s.flags for s in discover_repos(folder, config)}
+    assert flags["honest"] == []
+    assert flags["edited"] == [f"changed from the release: assignments/hw2/tests/{test.name}"]
+    assert flags["unreleased"] == [], "the course's current file is accepted too"
+    record.unlink()  # without the record, only what the course would release now is accepted
+    flags = {s.student: s.flags for s in discover_repos(folder, config)}
+    assert "changed from the release: assignments/hw2/assignment.toml" in flags["honest"]
 
 
 def test_at_deadline_needs_a_deadline(tmp_path):
