@@ -17,11 +17,13 @@ from __future__ import annotations
 import os
 import secrets
 import select
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from .config import Limits
+from .sandbox import base as sandbox_base
 from .sandbox.base import WorkerProcess
 from .worker import wire
 
@@ -117,10 +119,22 @@ class Channel:
         self.proc = proc
         self.session = session
         self.generation = generation
-        os.set_blocking(proc.to_worker, False)
+        # POSIX: non-blocking writes and select(); elsewhere (Windows, whose select() takes
+        # sockets only) one thread reads the replies and each request is written from a thread
+        self._pipes = None if sandbox_base.POSIX_PIPES else _ThreadedPipes(proc.to_worker, proc.from_worker)
+        if self._pipes is None:
+            os.set_blocking(proc.to_worker, False)
+
+    def close(self) -> None:
+        """Release what the channel itself holds (the worker's descriptors are the process's)."""
+        if self._pipes is not None:
+            self._pipes.close()
 
     # -- raw I/O with a deadline ------------------------------------------------
     def _write(self, pieces: list, deadline: float) -> None:
+        if self._pipes is not None:
+            self._pipes.write(pieces, deadline)
+            return
         views = [memoryview(p).cast("B") for p in pieces]
         while views:
             try:
@@ -140,6 +154,8 @@ class Channel:
                 select.select([], [self.proc.to_worker], [], left)
 
     def _read_exact(self, n: int, deadline: float) -> bytearray:
+        if self._pipes is not None:
+            return self._pipes.read_exact(n, deadline)
         buf = bytearray(n)
         view = memoryview(buf)
         got = 0
@@ -184,6 +200,124 @@ class Channel:
         if tag != "$h":
             raise wire.WireError("the worker sent a trusted-callable handle")
         return RemoteObject(self.session, self.generation, hid, type_name)
+
+
+class _ThreadedPipes:
+    """Deadline-bounded I/O on a worker's pipes without ``select`` (Windows).
+
+    A reader thread moves replies into a buffer of at most :data:`READ_AHEAD` bytes
+    (it waits while the buffer is full, so a worker that floods the pipe costs no more
+    memory than with ``select``); each write runs in a thread of its own, which the
+    caller waits for until the deadline. Both use duplicates of the worker's
+    descriptors and close them themselves, so closing the worker's descriptors never
+    races a thread still blocked on them. Killing the worker ends both: end-of-file
+    for the reader, a broken pipe for a write.
+    """
+
+    def __init__(self, to_worker: int, from_worker: int) -> None:
+        self._to = os.dup(to_worker)
+        self._from = os.dup(from_worker)
+        self._buf = bytearray()
+        self._eof = False
+        self._cond = threading.Condition()
+        self._lock = threading.Lock()  # guards _to's ownership between close() and a write thread
+        self._writing = False
+        self._closed = False
+        self._broken = False
+        threading.Thread(target=self._read_loop, daemon=True, name="worker-replies").start()
+
+    def _read_loop(self) -> None:
+        try:
+            while True:
+                with self._cond:
+                    while len(self._buf) >= READ_AHEAD:
+                        self._cond.wait()
+                data = os.read(self._from, 1 << 16)
+                if not data:
+                    break
+                with self._cond:
+                    self._buf += data
+                    self._cond.notify_all()
+        except OSError:
+            pass
+        finally:
+            os.close(self._from)
+            with self._cond:
+                self._eof = True
+                self._cond.notify_all()
+
+    def read_exact(self, n: int, deadline: float) -> bytearray:
+        """The next ``n`` bytes of replies.
+
+        Raises:
+            TimeoutError: not there by ``deadline``.
+            EOFError: the worker closed its end first.
+        """
+        out = bytearray()
+        with self._cond:
+            while len(out) < n:
+                if self._buf:
+                    take = min(n - len(out), len(self._buf))
+                    out += self._buf[:take]
+                    del self._buf[:take]
+                    self._cond.notify_all()  # the reader may go on
+                    continue
+                if self._eof:
+                    raise EOFError
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                self._cond.wait(left)
+        return out
+
+    def write(self, pieces: list, deadline: float) -> None:
+        """Write ``pieces`` (one frame) to the worker.
+
+        Raises:
+            TimeoutError: not written by ``deadline`` (the caller then kills the worker,
+                which ends the write), or an earlier write is still stuck.
+            EOFError: the worker closed its end.
+        """
+        with self._lock:
+            if self._writing:
+                raise TimeoutError
+            if self._broken or self._closed:
+                raise EOFError
+            self._writing = True
+        data = b"".join(memoryview(p).cast("B") for p in pieces)
+        done = threading.Event()
+        threading.Thread(target=self._write_all, args=(data, done), daemon=True, name="worker-requests").start()
+        if not done.wait(max(0.0, deadline - time.monotonic())):
+            raise TimeoutError
+        if self._broken:
+            raise EOFError
+
+    def _write_all(self, data: bytes, done: threading.Event) -> None:
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._to, view):]
+        except OSError:  # a broken pipe: the worker is gone
+            self._broken = True
+        finally:
+            with self._lock:
+                self._writing = False
+                if self._closed:
+                    os.close(self._to)
+            done.set()
+
+    def close(self) -> None:
+        """Release the request pipe (now, or when a stuck write ends). Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if not self._writing:
+                os.close(self._to)
+
+
+#: Bytes of replies :class:`_ThreadedPipes` reads ahead of the caller.
+READ_AHEAD = 1 << 20
 
 
 class RemoteSession:
@@ -456,6 +590,7 @@ class RemoteSession:
                 max(self._worker_cpu, proc.rusage_cpu)
             self.peak_memory_bytes = max(self.peak_memory_bytes, proc.sandbox_peak_memory or 0)
             self._worker_cpu = 0.0
+            self.channel.close()
             self.channel = None
             self._child_active = False
 

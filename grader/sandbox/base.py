@@ -25,6 +25,13 @@ from pathlib import Path
 from ..config import Limits
 
 WORKER_PACKAGE = "grader_worker"
+
+#: POSIX hands a worker its two pipes by descriptor number (``pass_fds``) and lets the
+#: trusted side wait on pipes with ``select``. Windows does neither: there a worker reads
+#: requests on its stdin and writes replies on its stdout (its prints go to stderr, see
+#: :mod:`grader.sandbox.plain`), and the trusted side waits on the pipes from threads
+#: (:class:`grader.remote.Channel`). The one switch between the two transports.
+POSIX_PIPES = os.name == "posix"
 WORKER_SOURCE = Path(__file__).resolve().parent.parent / "worker"
 
 
@@ -130,8 +137,16 @@ class WorkerProcess:
         return self.popen.pid
 
     def poll(self) -> int | None:
-        """The exit status (negative: killed by that signal), or None if it still runs."""
+        """The exit status (negative: killed by that signal), or None if it still runs.
+
+        Where ``os.wait4`` is missing (Windows) the status comes from ``Popen.poll``
+        and the worker's CPU time from its own statistics only."""
         if self.exit_status is None:
+            if not hasattr(os, "wait4"):
+                code = self.popen.poll()
+                if code is not None:
+                    self.exit_status = self.backend.exit_status(code)
+                return self.exit_status
             try:
                 pid, status, ru = os.wait4(self.popen.pid, os.WNOHANG)
             except ChildProcessError:
@@ -241,9 +256,17 @@ class Backend(ABC):
         return ""
 
     def kill(self, proc: WorkerProcess) -> None:
+        """Kill the worker's process group (it leads its own session), or, where there are
+        no process groups to signal (Windows), the worker process alone."""
+        if hasattr(os, "killpg") and hasattr(signal, "SIGKILL"):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            return
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+            proc.popen.kill()  # Windows: TerminateProcess; what the worker started lives on
+        except OSError:
             pass
 
     def cleanup(self, proc: WorkerProcess) -> None:
@@ -261,10 +284,14 @@ class Backend(ABC):
         out_r, out_w = os.pipe()
         argv, env, cwd = self.command(spec, (req_r, rep_w))
         try:
-            popen = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, env=env, cwd=cwd,
-                pass_fds=(req_r, rep_w), start_new_session=True, close_fds=True,
-            )
+            if POSIX_PIPES:
+                popen = subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, env=env, cwd=cwd,
+                    pass_fds=(req_r, rep_w), start_new_session=True, close_fds=True,
+                )
+            else:  # the pipes as the worker's stdin and stdout (see POSIX_PIPES)
+                popen = subprocess.Popen(argv, stdin=req_r, stdout=rep_w, stderr=out_w, env=env, cwd=cwd,
+                                         close_fds=True, start_new_session=hasattr(os, "setsid"))
         finally:
             for fd in (req_r, rep_w, out_w):
                 os.close(fd)

@@ -45,10 +45,10 @@ from . import cgroups
 from . import gpus as gpus_mod
 from .attach import AttachedStreams
 from .base import Backend, OutputBuffer, SandboxError, WorkerProcess, WorkerSpec, rlimits, worker_args
-from .bwrap import SANDBOX_HOME, SANDBOX_LIB, SANDBOX_SUBMISSION, home_size
 from .docker_engine import (DEFAULT_IMAGE, DEFAULT_PATH, IMAGE_ENV, LABEL, LABEL_VALUE, check_image, connect,
                             default_image, engine_problem, owner_label, remove_container, remove_stale)
-from .plain import worker_env
+from .layout import SANDBOX_HOME, SANDBOX_LIB, SANDBOX_SUBMISSION, home_size
+from .plain import STDIO_BOOTSTRAP, worker_env
 
 __all__ = ["DockerBackend", "DockerWorkerProcess", "container_config", "worker_limits", "SANDBOX_UID",
            "DEFAULT_IMAGE", "IMAGE_ENV", "connect", "default_image", "engine_problem"]
@@ -57,15 +57,7 @@ SANDBOX_UID = 10001
 
 # Replies go out on the container's stdout (kept as fd W), requests come in on its stdin
 # (kept as fd R); the student's stdout joins stderr and stdin reads /dev/null.
-BOOTSTRAP = (
-    "import os, sys\n"
-    "r, w = os.dup(0), os.dup(1)\n"
-    "os.dup2(2, 1)\n"
-    "n = os.open('/dev/null', os.O_RDONLY); os.dup2(n, 0); os.close(n)\n"
-    f"sys.path[:0] = [{SANDBOX_LIB!r}]\n"
-    "from grader_worker.server import main\n"
-    "main([str(r), str(w), sys.argv[1]])\n"
-)
+BOOTSTRAP = STDIO_BOOTSTRAP.format(lib=SANDBOX_LIB)
 
 
 def worker_limits(limits: Limits) -> dict:

@@ -10,9 +10,11 @@ part-way, the names it defined before the error stay usable.
 
 from __future__ import annotations
 
+import _thread
 import linecache
 import signal
 import sys
+import threading
 import time
 import traceback
 import types
@@ -71,10 +73,76 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise CellTimeout()
 
 
-def _run_code(code: types.CodeType, namespace: dict, timeout: float | None) -> dict:
-    if timeout:
+class _TimerAlarm:
+    """A cell's time limit where there is no ``SIGALRM`` (Windows).
+
+    A timer thread interrupts the main thread with :func:`_thread.interrupt_main`,
+    which runs the ``SIGINT`` handler there (Windows has SIGINT); the handler raises
+    :class:`CellTimeout` only for the alarm of the cell still running. A late alarm
+    (the cell ended as it fired) is dropped, and an interrupt no timer sent (Ctrl-C)
+    stays a ``KeyboardInterrupt``. Like ``SIGALRM``, it stops Python code, not one
+    long C call: the trusted side's load deadline bounds those.
+    """
+
+    def __init__(self) -> None:
+        self.armed = 0  # the token of the running cell's alarm; 0: none
+        self.count = 0
+        self.fired: list[int] = []  # tokens of alarms sent (list.append and pop are atomic)
+        self.timer: threading.Timer | None = None
+        self.installed = False
+
+    def arm(self, timeout: float) -> None:
+        """Interrupt the code that runs next after ``timeout`` seconds (until :meth:`disarm`)."""
+        if not self.installed:
+            signal.signal(signal.SIGINT, self._on_interrupt)
+            self.installed = True
+        self.count += 1
+        self.armed = self.count
+        self.timer = threading.Timer(timeout, self._fire, (self.count,))
+        self.timer.daemon = True
+        self.timer.start()
+
+    def disarm(self) -> None:
+        self.armed = 0
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _fire(self, token: int) -> None:
+        if self.armed == token:
+            self.fired.append(token)
+            _thread.interrupt_main(signal.SIGINT)
+
+    def _on_interrupt(self, signum: int, frame: Any) -> None:
+        if not self.fired:
+            signal.default_int_handler(signum, frame)  # a real Ctrl-C
+        while self.fired:
+            if self.fired.pop() == self.armed:
+                self.armed = 0
+                raise CellTimeout()
+
+
+_TIMER_ALARM = _TimerAlarm()
+
+
+def _arm(timeout: float) -> None:
+    if hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM"):
         signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout)
+    else:
+        _TIMER_ALARM.arm(timeout)
+
+
+def _disarm() -> None:
+    if hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM"):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    else:
+        _TIMER_ALARM.disarm()
+
+
+def _run_code(code: types.CodeType, namespace: dict, timeout: float | None) -> dict:
+    if timeout:
+        _arm(timeout)
     try:
         exec(code, namespace)
         return {"status": "ok"}
@@ -85,7 +153,7 @@ def _run_code(code: types.CodeType, namespace: dict, timeout: float | None) -> d
         return {"status": "error", "error": format_exception(exc)}
     finally:
         if timeout:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _disarm()
 
 
 def _compile(source: str, filename: str) -> types.CodeType | dict:

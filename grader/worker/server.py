@@ -9,6 +9,9 @@ Started as::
 
     python -I -c "import sys; sys.path[:0]=[LIB]; from grader_worker.server import main; main()" IN_FD OUT_FD LIMITS_JSON
 
+(or, where a child cannot inherit descriptors by number, with its stdin and
+stdout set aside as the two pipes first: ``grader.sandbox.plain.STDIO_BOOTSTRAP``).
+
 Nothing here is trusted by the grader: student code runs in this process and
 could change any of it. The trusted side relies only on the sandbox and on
 decoding plain data.
@@ -20,7 +23,6 @@ import json
 import operator
 import os
 import random
-import resource
 import shutil
 import sys
 import time
@@ -29,6 +31,11 @@ from typing import Any
 import numpy as np
 
 from . import loader, netexport, wire, zygote
+
+try:
+    import resource
+except ImportError:  # Windows: no rlimits, no rusage (the trusted side's time limits still hold)
+    resource = None  # type: ignore[assignment]
 
 MAX_REPR = 2000
 
@@ -39,11 +46,9 @@ _BINOPS = {
 }
 _UNOPS = {"neg": operator.neg, "pos": operator.pos, "abs": operator.abs}
 
-_RLIMITS = {
-    "as": resource.RLIMIT_AS, "data": resource.RLIMIT_DATA, "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE,
-    "nofile": resource.RLIMIT_NOFILE, "nproc": getattr(resource, "RLIMIT_NPROC", None),
-    "core": resource.RLIMIT_CORE,
-}
+_RLIMITS = {key: getattr(resource, name, None) for key, name in (
+    ("as", "RLIMIT_AS"), ("data", "RLIMIT_DATA"), ("cpu", "RLIMIT_CPU"), ("fsize", "RLIMIT_FSIZE"),
+    ("nofile", "RLIMIT_NOFILE"), ("nproc", "RLIMIT_NPROC"), ("core", "RLIMIT_CORE"))}
 
 
 class _Stop(Exception):
@@ -106,7 +111,7 @@ class Worker:
             if isinstance(request, dict):
                 for hid in request.pop("rel", ()):
                     self.objects.pop(hid, None)
-                if request.get("op") == "zygote" and self.root is None and hasattr(os, "fork"):
+                if request.get("op") == "zygote" and self.root is None and zygote.supported():
                     self._become_zygote(request)
                     return
             try:
@@ -273,7 +278,8 @@ def _safe_repr(obj: Any) -> str:
 
 def _peak_rss() -> int:
     """Peak resident memory of this process in bytes (VmHWM; ru_maxrss on Linux
-    would include the memory of the process that forked us before exec)."""
+    would include the memory of the process that forked us before exec); 0 where
+    neither ``/proc`` nor ``resource`` exists (Windows)."""
     try:
         with open("/proc/self/status", "rb") as f:
             for line in f:
@@ -281,15 +287,20 @@ def _peak_rss() -> int:
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
+    if resource is None:
+        return 0
     scale = 1 if sys.platform == "darwin" else 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 
 
 def _stats() -> dict:
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"maxrss": _peak_rss(), "cpu": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime,
-            "device": _device()}
+    if resource is None:  # this process's CPU time only: its children's is not known here
+        cpu = time.process_time()
+    else:
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return {"maxrss": _peak_rss(), "cpu": cpu, "device": _device()}
 
 
 _DEVICE_NAMES: dict[int, str] = {}
@@ -370,6 +381,10 @@ def describe_module(obj: Any) -> dict:
 
 
 def _apply_limits(limits: dict) -> None:
+    """Set the rlimits the trusted side asked for (as soft and hard limits, never above
+    the hard limit already in force). Nothing where the platform has no ``resource``."""
+    if resource is None:
+        return
     for key, value in limits.items():
         which = _RLIMITS.get(key)
         if which is None or value is None:

@@ -423,11 +423,18 @@ def _is_callback_frame(tree: Any) -> bool:
 # --------------------------------------------------------------------------- blocking I/O (worker side)
 
 
+def _writev(fd: int, views: list) -> int:
+    """``os.writev``, or one ``os.write`` of the first piece where there is none (Windows)."""
+    if hasattr(os, "writev"):
+        return os.writev(fd, views)
+    return os.write(fd, views[0])
+
+
 def write_frame(fd: int, pieces: list) -> None:
     """Write all pieces of a frame, in as few system calls as the pipe allows."""
     views = [memoryview(p).cast("B") for p in pieces]
     while views:
-        n = os.writev(fd, views[:1024])
+        n = _writev(fd, views[:1024])
         while views and n >= views[0].nbytes:
             n -= views[0].nbytes
             views.pop(0)
@@ -440,7 +447,12 @@ def read_exact(fd: int, n: int) -> bytearray:
     view = memoryview(buf)
     got = 0
     while got < n:
-        k = os.readv(fd, [view[got:]])
+        if hasattr(os, "readv"):
+            k = os.readv(fd, [view[got:]])
+        else:  # Windows: no readv
+            data = os.read(fd, n - got)
+            k = len(data)
+            view[got:got + k] = data
         if k == 0:
             raise EOFError("channel closed")
         got += k

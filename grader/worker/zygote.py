@@ -35,7 +35,6 @@ import importlib
 import json
 import os
 import platform
-import resource
 import select
 import shutil
 import signal
@@ -46,6 +45,11 @@ import time
 from typing import Any
 
 from . import wire
+
+try:
+    import resource
+except ImportError:  # Windows (which has no fork either: see supported())
+    resource = None  # type: ignore[assignment]
 
 #: Writable places a run could use to leave something for the next one (when isolated).
 SCRATCH_DIRS = ("/tmp", "/dev/shm")
@@ -60,6 +64,15 @@ def _libc() -> Any:
         return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
     except OSError:
         return None
+
+
+def supported() -> bool:
+    """Whether this platform can run a zygote: ``fork``, process groups to kill a run's
+    child with, ``resource`` to restore rlimits, and Unix socket pairs. Where it cannot
+    (Windows), the worker refuses the ``zygote`` request and the trusted side starts a
+    new worker per run instead."""
+    return (hasattr(os, "fork") and hasattr(os, "killpg") and hasattr(os, "setpgid")
+            and hasattr(signal, "SIGKILL") and resource is not None and hasattr(socket, "AF_UNIX"))
 
 
 def preload_modules(names: Any) -> list[str]:
@@ -127,8 +140,9 @@ class Zygote:
             ``{"zygote": pid, "preloaded": [...]}`` for the trusted side.
         """
         loaded = preload_modules(preload)
-        if self.libc is not None:
-            self.libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no ptrace, no /proc/PID/mem by the same uid
+        prctl = getattr(self.libc, "prctl", None) if self.libc is not None else None  # Linux only (not macOS)
+        if prctl is not None:
+            prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no ptrace, no /proc/PID/mem by the same uid
         if hasattr(resource, "RLIMIT_MSGQUEUE"):  # POSIX queues live on in the IPC namespace
             try:
                 resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
