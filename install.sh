@@ -14,7 +14,9 @@ python3 -m venv .venv
 # is the CUDA build, which pulls several GB of nvidia-* wheels and triton. The "+cpu" release
 # exists only on that index (here a local wheel cache may serve it instead).
 .venv/bin/pip install "torch==2.13.0+cpu" --extra-index-url https://download.pytorch.org/whl/cpu
-.venv/bin/pip install -e ".[instructor,dev]"
+# cluster: Dask, for `grader grade --cluster` (docs/cluster.md); every grading machine, client or
+# worker, runs this script, so they all get the same Dask
+.venv/bin/pip install -e ".[instructor,dev,cluster]"
 # The worker environments: the Python student code runs with under bubblewrap when grading,
 # with only the packages the assignments declare (see grader/workerenv.py)
 .venv/bin/grader env build

@@ -141,15 +141,31 @@ def check(ctx: click.Context, assignment: str, path: Path | None, course: Path |
 @click.option("--repo-prefix", default=None,
               help="Student repositories: the name part before the GitHub username "
                    "(default: the prefix the repositories share).")
+@click.option("--cluster", default=None, metavar="tcp://HOST:PORT|local:N",
+              help="Grade on a Dask cluster: a running scheduler's address, or local:N for N local worker "
+                   "processes. Each worker machine needs the course folder at the same path and its own "
+                   "sandbox (docs/cluster.md).")
 @course_option
 @click.pass_context
 def grade(ctx: click.Context, assignment: str, submissions: Path | None, db: Path | None, jobs: int | None,
           force: bool, students: tuple[str, ...], backend: str, image: str, gpus: str | None, as_json: bool,
-          at_deadline: bool, repo_prefix: str | None, course: Path | None) -> None:
+          at_deadline: bool, repo_prefix: str | None, cluster: str | None, course: Path | None) -> None:
     """Grade every submission of ASSIGNMENT with the public and hidden tests."""
     from . import grade as grade_mod
 
     console.set_json_mode(as_json)
+    cluster_errors: tuple[type[Exception], ...] = ()
+    if cluster is not None:
+        from .cluster import ClusterError, parse_cluster
+
+        cluster_errors = (ClusterError,)
+        if jobs is not None:
+            raise click.UsageError("--jobs and --cluster: with a cluster, the workers' threads decide how many "
+                                   "submissions are graded at once (dask worker --nthreads 1 --nworkers N)")
+        try:
+            parse_cluster(cluster)
+        except ClusterError as exc:
+            raise click.BadParameter(str(exc), param_hint="--cluster") from None
     if gpus and backend in ("bwrap", "subprocess"):
         raise click.UsageError(f"--gpus needs --sandbox docker: the {backend} sandbox cannot give workers GPUs")
     if backend == "subprocess":
@@ -167,9 +183,13 @@ def grade(ctx: click.Context, assignment: str, submissions: Path | None, db: Pat
             elif kind == "note":
                 console.warn(value)
 
-        report = grade_mod.main(assignment, course=_course(ctx, course), submissions=submissions, db=db,
-                                jobs=jobs, force=force, backend=backend, image=image, gpus=gpus, students=students,
-                                on_event=on_event, at_deadline=at_deadline, repo_prefix=repo_prefix)
+        try:
+            report = grade_mod.main(assignment, course=_course(ctx, course), submissions=submissions, db=db,
+                                    jobs=jobs, force=force, backend=backend, image=image, gpus=gpus,
+                                    students=students, on_event=on_event, at_deadline=at_deadline,
+                                    repo_prefix=repo_prefix, cluster=cluster)
+        except cluster_errors as exc:  # none without --cluster
+            console.abort(str(exc))
     if as_json:
         console.print_json([r.to_dict() for r in report.all])
         return

@@ -7,6 +7,8 @@ same files and the same tests (unless ``force``), and hands the rest to
 and starts one sandboxed worker per submission in its own slot. Results come
 back as plain dicts and are saved to the store one by one as they arrive, so
 a run that is killed loses nothing already graded and the next run resumes.
+With ``cluster``, the same grading processes run on the workers of a Dask cluster
+instead (:mod:`grader.cluster`); the skipping and the saving stay here.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from .config import AssignmentConfig, load_assignment, slot_limits
 from .course import Course, CourseError
 from .late import days_late, penalty_points
 from .results import SubmissionResult, SubmissionStatus
-from .sandbox import SandboxError, make_backend
+from .sandbox import SandboxError, backend_class, make_backend
 from .store import ResultStore
 from .submissions import Submission, discover
 
@@ -112,6 +114,26 @@ def with_submission_facts(result: SubmissionResult, sub: Submission, config: Ass
     return result
 
 
+def probe_sandbox(backend: str, hide: list[Path], options: dict[str, Any]) -> str:
+    """Check, once before a batch, that this machine can start ``backend``'s workers, and return
+    the backend's name (``auto`` resolved). ``options`` are :func:`grader.sandbox.make_backend`'s.
+
+    Raises:
+        grader.sandbox.SandboxError: no such sandbox here, or ``auto`` found only the unisolated
+            subprocess (bubblewrap is missing).
+    """
+    probe = make_backend(backend, hide=hide, **options)
+    try:
+        if not probe.isolated and backend == "auto":
+            raise SandboxError("bubblewrap is not installed: install it (apt-get install -y bubblewrap), "
+                               "or pass --sandbox docker (see docs/docker.md), or --sandbox subprocess "
+                               "to grade without isolation")
+        probe.preflight()
+    finally:
+        probe.close()
+    return probe.name
+
+
 def worker_python(course: Course, config: AssignmentConfig,
                   notify: Callable[[str, Any], None] = lambda kind, value: None) -> dict[str, str]:
     """The sandbox option naming the interpreter ``config``'s students run with: its worker
@@ -146,7 +168,7 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
          db: str | Path | None = None, jobs: int | None = None, force: bool = False, backend: str = "auto",
          image: str | None = None, gpus: str | None = None, students: tuple[str, ...] = (),
          on_event: Callable[[str, Any], None] | None = None, at_deadline: bool = False,
-         repo_prefix: str | None = None) -> BatchReport:
+         repo_prefix: str | None = None, cluster: str | None = None) -> BatchReport:
     """Grade the submissions of ``assignment`` and store the results.
 
     Args:
@@ -167,14 +189,20 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
         at_deadline: in a folder of git repositories (:mod:`grader.repos`), grade each one's last
             commit at or before the deadline's cutoff instead of HEAD.
         repo_prefix: the repositories' name prefix before the username (default: the one they share).
-        on_event: progress callback, called as ``("total", n)``, ``("started", student)``
-            and ``("result", SubmissionResult)``.
+        cluster: grade on a Dask cluster instead of local processes (:mod:`grader.cluster`):
+            ``tcp://HOST:PORT`` (a running scheduler) or ``local:N`` (N local worker processes).
+            ``jobs`` is then unused: the workers' threads decide. Each worker machine needs the
+            course folder at the same path and its own sandbox.
+        on_event: progress callback, called as ``("total", n)``, ``("started", student)``,
+            ``("result", SubmissionResult)`` and ``("note", message)``.
 
     Raises:
         grader.course.CourseError: bad course folder or assignment settings.
         grader.sandbox.SandboxError: no usable sandbox.
         grader.harness.session.HarnessError: the tests cannot be collected.
         FileNotFoundError: no submissions folder.
+        grader.cluster.ClusterError: the cluster cannot be reached, has no workers, or a worker
+            cannot grade (no course folder, another copy of the tests, no sandbox).
     """
     from .harness.session import suite_hash
 
@@ -182,18 +210,11 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
     course_obj = Course.at(course)
     config = load_assignment(course_obj, assignment)
     options = {k: v for k, v in (("image", image), ("gpus", gpus)) if v}
-    probe = make_backend(backend, hide=[course_obj.root], **options)
-    try:
-        if not probe.isolated and backend == "auto":
-            raise SandboxError("bubblewrap is not installed: install it (apt-get install -y bubblewrap), "
-                               "or pass --sandbox docker (see docs/docker.md), or --sandbox subprocess "
-                               "to grade without isolation")
-        probe.preflight()
-    finally:
-        probe.close()
-    backend_name = probe.name
-    if backend_name != "docker":
-        options.update(worker_python(course_obj, config, notify))
+    backend_name = backend
+    if cluster is None:  # with a cluster, each worker machine checks its own sandbox and environment
+        backend_name = probe_sandbox(backend, [course_obj.root], options)
+        if backend_name != "docker":
+            options.update(worker_python(course_obj, config, notify))
     folder = Path(submissions) if submissions else course_obj.submissions_dir(assignment)
     if at_deadline and config.deadline is None:
         raise CourseError(f"--at-deadline: {assignment} has no [deadline] in its assignment.toml")
@@ -222,11 +243,18 @@ def main(assignment: str, *, course: str | Path | None = None, submissions: str 
         notify("total", len(todo))
         # everything secret or belonging to others stays invisible even if it lies under /usr
         hide = [str(p.resolve()) for p in (course_obj.root, folder, db_path.parent)]
-        try:
-            results = _run_pool(course_obj, config, backend_name, hide, options, todo, jobs, store, notify) \
-                if todo else []
-        finally:
-            type(probe).sweep()  # what a grading process killed before its clean-up left behind
+        if cluster is not None:
+            from .cluster import grade_on_cluster
+
+            results = grade_on_cluster(cluster, course=course_obj, config=config, backend=backend_name, hide=hide,
+                                       options=options, todo=todo, store=store, suite=current_suite,
+                                       notify=notify) if todo else []
+        else:
+            try:
+                results = _run_pool(course_obj, config, backend_name, hide, options, todo, jobs, store, notify) \
+                    if todo else []
+            finally:
+                backend_class(backend_name).sweep()  # what a grading process killed before its clean-up left
     finally:
         store.close()
     return BatchReport(results=results, skipped=[s for s in skipped if s is not None], db=db_path)

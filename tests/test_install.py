@@ -65,7 +65,8 @@ def test_the_student_install_is_what_check_needs():
     extras = project["optional-dependencies"]
     assert INSTRUCTOR_ONLY <= _requirement_names(extras["instructor"])
     assert "--extra-index-url" not in project["dependencies"]
-    assert 'install -e ".[instructor,dev]"' in (ROOT / "install.sh").read_text()
+    assert 'install -e ".[instructor,dev,cluster]"' in (ROOT / "install.sh").read_text()
+    assert {"distributed", "dask"} <= _requirement_names(extras["cluster"])
     # what students' code may import lives in the worker environments, not on the trusted side
     assert "scikit-learn" not in _requirement_names(extras["instructor"])
     assert ".venv/bin/grader env build" in (ROOT / "install.sh").read_text()
