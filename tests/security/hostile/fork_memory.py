@@ -1,12 +1,13 @@
 """Resource abuse: spread memory over processes to get past a per-process limit.
 
 Attack: at import the module forks 4 children; each allocates and touches 400
-MiB (well under a 1 GiB per-process address-space limit) and holds it. Each
-time one reports in, the parent prints ``HELD <bytes>``: the memory the sandbox
-held at once, so far (the blocks of the children that reported and are still
-alive: the kernel may kill an earlier one to make room for a later one). With 256 processes allowed, the same trick holds about 100 GiB, enough
-to push a grading host into the OOM killer. Functions return a wrong constant
-(12345.678).
+MiB (well under a 1 GiB per-process address-space limit) and holds it until
+every child has reported in or died. Each time one reports in, the parent
+prints ``HELD <bytes>``: the memory the sandbox held at once, so far (the
+blocks of the children that reported and are still alive: the kernel may kill
+an earlier one to make room for a later one). With 256 processes allowed, the
+same trick holds about 100 GiB, enough to push a grading host into the OOM
+killer. Functions return a wrong constant (12345.678).
 
 Success would look like: ``HELD`` larger than the assignment's memory limit
 (the sandbox's memory is not bounded as a whole), or any points.
@@ -15,6 +16,7 @@ Unisolated: not promised; the subprocess backend limits only each process's addr
 """
 
 import os
+import select
 import time
 
 import numpy as np
@@ -31,30 +33,40 @@ for i in range(CHILDREN):
         try:
             block = np.ones(BLOCK // 8)  # touched: resident, not just reserved
             os.write(ready_w, bytes([i]))
-            time.sleep(5)
+            time.sleep(60)  # held until the parent has heard from every child (or seen it die)
         finally:
             os._exit(0)
     kids.append(pid)
 os.close(ready_w)
+dead = set()
 
 
-def alive(pid):
-    try:
-        return os.waitpid(pid, os.WNOHANG) == (0, 0)
-    except ChildProcessError:
+def alive(k):
+    if k in dead:
         return False
+    try:
+        if os.waitpid(kids[k], os.WNOHANG) == (0, 0):
+            return True
+    except ChildProcessError:
+        pass
+    dead.add(k)
+    return False
 
 
-reported, held, deadline = set(), 0, time.monotonic() + 8
-while len(reported) < CHILDREN and time.monotonic() < deadline:
+# wait until every child has reported or died (killed to make room for another): how long that
+# takes depends only on how fast the machine hands out memory, never on a fixed sleep
+reported, held, deadline = set(), 0, time.monotonic() + 30
+while time.monotonic() < deadline and any(k not in reported and alive(k) for k in range(CHILDREN)):
+    if not select.select([ready_r], [], [], 0.05)[0]:
+        continue
     data = os.read(ready_r, 1)
     if not data:
         break
     reported.add(data[0])
     # at once: only children that reported and still live hold their block (the kernel may
     # have killed an earlier one to make room for this one)
-    held = max(held, BLOCK * sum(1 for k in reported if alive(kids[k])))
-    print(f"HELD {held}", flush=True)  # as it goes: killed children keep the pipe open until the others exit
+    held = max(held, BLOCK * sum(1 for k in reported if alive(k)))
+    print(f"HELD {held}", flush=True)
 print(f"HELD {held}")
 for pid in kids:
     try:
