@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .config import AssignmentConfig, load_assignment, slot_limits
 from .course import Course, CourseError
+from .harness.workers import WorkerSupply
 from .results import SubmissionResult
 from .sandbox import make_backend
 from .submissions import from_path
@@ -74,8 +75,6 @@ def run(assignment: str, path: str | Path | None = None, *, course: str | Path |
         grader.course.CourseError: no course, unknown assignment, or no file to check.
         grader.harness.session.HarnessError: the public tests cannot be collected.
     """
-    from .harness.session import GradingSession
-
     cwd = Path.cwd()
     course_obj = Course.at(course) if course else find_course(assignment, cwd)
     config = slot_limits(load_assignment(course_obj, assignment), jobs=1)
@@ -84,11 +83,18 @@ def run(assignment: str, path: str | Path | None = None, *, course: str | Path |
         raise CourseError(f"{target} does not exist")
     sub = from_path(target.resolve(), config, student="local")
     backend_obj = make_backend(backend, hide=[course_obj.root], image=image)
-    session = GradingSession(config, backend_obj, include_hidden=False)
+    # the worker starts first (its Python and numpy imports take ~0.1 s), and this process
+    # imports pytest and the harness meanwhile: one check, one worker, no spare after it
+    workers = WorkerSupply(config, backend_obj, prestart=False)
     try:
+        if sub.problem is None:
+            workers.start_spare()
+        from .harness.session import GradingSession
+
+        session = GradingSession(config, backend_obj, include_hidden=False, workers=workers)
         [result] = session.grade([sub])
     finally:
-        session.close()
+        workers.close()
         backend_obj.close()
     from .imports import missing_imports
 

@@ -28,7 +28,7 @@ def sandbox_option(help: str) -> Any:
 
 
 def image_option(f: Any) -> Any:
-    from .sandbox.docker import DEFAULT_IMAGE, IMAGE_ENV
+    from .sandbox.docker_engine import DEFAULT_IMAGE, IMAGE_ENV
 
     return click.option("--image", default=DEFAULT_IMAGE, envvar=IMAGE_ENV, show_default=True, show_envvar=True,
                         help="Grading image of the Docker sandbox.")(f)

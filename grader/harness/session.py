@@ -13,11 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 import traceback
 from datetime import UTC, datetime
@@ -32,10 +28,17 @@ from ..config import AssignmentConfig
 from ..notebook import cells_to_skip
 from ..remote import RemoteError, RemoteSession, SubmissionProxy
 from ..results import SubmissionResult, SubmissionStatus, TestStatus
-from ..sandbox import Backend, WorkerProcess, WorkerSpec
+from ..sandbox import Backend, WorkerProcess
 from ..submissions import Submission
 from . import plugin as plugin_module
 from . import scoring
+from .workers import WorkerSupply, remove_workdir
+
+
+#: pytest's own plugins that a grading run never needs (tests may still use tmp_path,
+#: monkeypatch, capsys, caplog and recwarn).
+UNUSED_PYTEST_PLUGINS = ("cacheprovider", "stepwise", "terminal", "junitxml", "doctest", "pastebin",
+                         "setuponly", "setupplan")
 
 
 class HarnessError(Exception):
@@ -74,25 +77,24 @@ class GradingSession:
             new temporary directory, removed by :meth:`close`).
         prestart: start each next worker while the current submission is
             graded (a warm spare; it holds no student files until it is used).
+        workers: where workers come from, made by the caller (who may have
+            started one already); then ``slot``, ``work_root`` and ``prestart``
+            are its own and are ignored here.
     """
 
     def __init__(self, config: AssignmentConfig, backend: Backend, *, include_hidden: bool = True,
-                 slot: int = 0, work_root: Path | None = None, prestart: bool = True) -> None:
+                 slot: int = 0, work_root: Path | None = None, prestart: bool = True,
+                 workers: WorkerSupply | None = None) -> None:
         self.config = config
         self.backend = backend
         self.include_hidden = include_hidden and config.hidden_tests_dir.is_dir()
-        self.slot = slot
         self.public_dir = config.public_tests_dir.resolve() if config.public_tests_dir.is_dir() else None
         self.hidden_dir = config.hidden_tests_dir.resolve() if self.include_hidden else None
-        self._own_root = work_root is None
-        self.work_root = Path(work_root or tempfile.mkdtemp(prefix="grader-work-"))
+        self.workers = workers or WorkerSupply(config, backend, slot=slot, work_root=work_root, prestart=prestart)
+        self.work_root = self.workers.work_root
         self.suite_hash = suite_hash(config, self.include_hidden)
         self._reference: ModuleType | None = None
         self._reference_loaded = False
-        self._count = 0
-        self.prestart = prestart
-        self._spare: tuple[WorkerSpec, WorkerProcess] | None = None
-        self._spare_thread: threading.Thread | None = None
         self.public_fixture_users: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ reference
@@ -118,8 +120,11 @@ class GradingSession:
         ini = self.work_root / "pytest.ini"
         ini.write_text("[pytest]\n")
         root = self.config.course.root if self.config.course else self.work_root
-        return [*dirs, "-c", str(ini), "--rootdir", str(root), "-p", "no:cacheprovider",
-                "-p", "no:stepwise", "-p", "no:terminal", "--capture=sys",
+        # no plugins from installed packages (a student's pytest-randomly would reseed the tests), and
+        # none of pytest's own that grading never uses: each costs import time in every grader check
+        unused = [a for p in UNUSED_PYTEST_PLUGINS for a in ("-p", f"no:{p}")]
+        return [*dirs, "-c", str(ini), "--rootdir", str(root), "--disable-plugin-autoload", *unused,
+                "--capture=sys",
                 "--import-mode=importlib", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
 
     def run(self, submissions: Iterable[Submission], on_result: Callable[[SubmissionResult], None]) -> None:
@@ -159,9 +164,7 @@ class GradingSession:
         return results
 
     def close(self) -> None:
-        self._close_spare()
-        if self._own_root:
-            _rmtree(self.work_root)
+        self.workers.close()
 
     # ------------------------------------------------------------------ one submission
     def grade_submission(self, sub: Submission, plugin: plugin_module.GraderPlugin) -> SubmissionResult:
@@ -187,66 +190,10 @@ class GradingSession:
         return result
 
     # ------------------------------------------------------------------ workers
-    def _new_spec(self) -> WorkerSpec:
-        """A fresh private directory, and the sandbox slot (uid) for it.
-
-        Each grading slot alternates between two sandbox uids, so that a
-        worker started early for the next submission never shares a uid with
-        the current one (the clean-up kills every process of a uid).
-        """
-        self._count += 1
-        workdir = self.work_root / f"s{self.slot}-{self._count}"
-        workdir.mkdir(parents=True)
-        return WorkerSpec(workdir=workdir, limits=self.config.limits, slot=2 * self.slot + self._count % 2,
-                          preload=self.config.preload)
-
-    def _start_spare(self) -> None:
-        """Start the next submission's worker now, while this one is graded, so
-        that its start-up (Python and numpy imports) is off the critical path.
-        A backend whose start itself takes long (``start_in_background``: Docker's
-        engine needs about 0.2 s) is called from a thread."""
-        if self.prestart and self._spare is None and self._spare_thread is None:
-            spec = self._new_spec()
-            if self.backend.start_in_background:
-                self._spare_thread = threading.Thread(target=self._launch_spare, args=(spec,), daemon=True)
-                self._spare_thread.start()
-            else:
-                self._launch_spare(spec)
-
-    def _launch_spare(self, spec: WorkerSpec) -> None:
-        try:
-            self._spare = (spec, self.backend.start(spec))
-        except Exception:  # noqa: BLE001 - OSError, or anything from a thread: the next start tries again
-            _rmtree(spec.workdir)
-
-    def _join_spare(self) -> None:
-        if self._spare_thread is not None:
-            self._spare_thread.join()
-            self._spare_thread = None
-
-    def _take_spare(self) -> tuple[WorkerSpec, WorkerProcess | None]:
-        self._join_spare()
-        if self._spare is not None:
-            spec, proc = self._spare
-            self._spare = None
-            if proc.poll() is None:
-                return spec, proc
-            proc.close()
-            return spec, None
-        return self._new_spec(), None
-
-    def _close_spare(self) -> None:
-        self._join_spare()
-        if self._spare is not None:
-            spec, proc = self._spare
-            self._spare = None
-            proc.close()
-            _remove_workdir(spec.workdir)
-
     def _run_worker(self, sub: Submission, plugin: plugin_module.GraderPlugin, specs: list,
                     result: SubmissionResult) -> None:
         limits = self.config.limits
-        spec, ready = self._take_spare()
+        spec, ready = self.workers.take()
         workdir = spec.workdir
         try:
             sub.write_to(workdir)
@@ -262,7 +209,7 @@ class GradingSession:
             try:
                 try:
                     session.ensure()
-                    self._start_spare()
+                    self.workers.after_start()
                 except RemoteError as exc:
                     status = TestStatus.TIMEOUT if session.dead_kind == "timeout" else TestStatus.CRASHED
                     result.tests = [scoring.not_run(s, status, f"not run: {exc}") for s in specs]
@@ -291,7 +238,7 @@ class GradingSession:
                 result.status = SubmissionStatus.TIMEOUT
             result.message = "; ".join([*cells, *_counted(e.message for e in session.events)])[:4000]
         finally:
-            _remove_workdir(workdir)
+            remove_workdir(workdir)
 
 
 def _forget_modules(dirs: list[Path]) -> None:
@@ -312,27 +259,6 @@ def _counted(messages: Iterable[str]) -> list[str]:
     for m in messages:
         counts[m] = counts.get(m, 0) + 1
     return [m if n == 1 else f"{m} ({n} times)" for m, n in counts.items()]
-
-
-def _remove_workdir(workdir: Path) -> None:
-    _rmtree(workdir)
-    _rmtree(workdir.parent / (workdir.name + "-tmp"))
-
-
-def _rmtree(path: Path) -> None:
-    """Remove a folder that student code may have filled, ignoring errors.
-
-    ``shutil.rmtree`` recurses once per level, so a tree deeper than the
-    recursion limit (a student makes one in a fraction of a second) raises
-    RecursionError even with ``ignore_errors``; ``rm -rf`` has no such limit.
-    """
-    try:
-        shutil.rmtree(path, ignore_errors=True)
-    except RecursionError:
-        try:
-            subprocess.run(["rm", "-rf", "--", str(path)], check=False, capture_output=True)
-        except OSError:
-            pass
 
 
 def _cells(report: Any) -> list[dict]:
