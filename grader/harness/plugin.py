@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from .session import GradingSession
 
 PLUGIN_KEY = pytest.StashKey["GraderPlugin"]()
+#: Characters of an exception's text kept in a failed test's pytest report.
+MAX_REPORT_TEXT = 4000
 
 MARKERS = {
     "points(n)": "the test's points, split across its parametrized cases (default 1)",
@@ -92,11 +94,24 @@ class GraderPlugin:
             self.collect_errors.append(str(exc))
         self.items = list(items)
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
-        yield
-        if call.excinfo is not None:
-            self.excinfos[call.when] = call.excinfo
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+        """Keep each phase's exception for :func:`scoring.score`, and report a failure without
+        pytest's traceback text. Grades never show that text (messages come from the exception),
+        and formatting it parses the source of every frame: about 20 ms per failing test, most of
+        a wrong submission's grading time. Skips, and items that are not plain test functions
+        (unittest cases), get pytest's own report."""
+        excinfo = call.excinfo
+        if excinfo is None:
+            return None
+        self.excinfos[call.when] = excinfo
+        if type(item) is not pytest.Function or isinstance(excinfo.value, (pytest.skip.Exception,
+                                                                             BaseExceptionGroup)):
+            return None
+        sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
+        return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
+                          excinfo.exconly()[:MAX_REPORT_TEXT], call.when, sections, call.duration, call.start,
+                          call.stop, user_properties=item.user_properties)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
