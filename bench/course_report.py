@@ -30,12 +30,14 @@ from grader.config import load_assignment  # noqa: E402
 from grader.course import Course  # noqa: E402
 from grader.harness.session import GradingSession  # noqa: E402
 from grader.sandbox import make_backend  # noqa: E402
+from grader.patches import materialize_course  # noqa: E402
 from grader.submissions import from_path  # noqa: E402
 
 
 def validity(course: Course, name: str) -> dict:
     config = load_assignment(course, name)
     ref_dir = course.reference_dir(name)
+    materialize_course(course.root)  # mutants kept as patches become files
     mutants = sorted((ref_dir / "mutants").glob("*.py"))
     variants = sorted((ref_dir / "variants").glob("*.py"))
     paths = [config.reference_path, *mutants, *variants]

@@ -5,7 +5,7 @@ sandboxed pipeline (public + hidden tests): once by the course at a base
 revision (a ``git worktree`` of it), once by the working tree. The mistakes are
 today's files, so both sides grade the same code:
 
-* ``reference/<hw>/mutants/*.py`` (one plausible mistake each);
+* ``reference/<hw>/mutants/*.py`` (one plausible mistake each; hw2 and hw3 keep theirs as ``*.patch``);
 * hw3's injected ``Value`` mistakes (``tests/assignments/test_hw3_one_mistake.py``:
   one wrong primitive at a time).
 
@@ -64,6 +64,10 @@ print("RESULT " + json.dumps(out))
 
 def mistakes(hw: str, folder: Path) -> dict[str, Path]:
     """name -> file of every single mistake of ``hw`` (hw3's injections written into ``folder``)."""
+    sys.path.insert(0, str(ROOT))
+    from grader.patches import materialize_course  # noqa: PLC0415
+
+    materialize_course(ROOT)  # mutants kept as patches become files
     found = {f"{hw}/{p.stem}": p for p in sorted((ROOT / "reference" / hw / "mutants").glob("*.py"))}
     if hw == "hw3":
         sys.path.insert(0, str(ROOT / "tests" / "assignments"))

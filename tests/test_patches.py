@@ -1,0 +1,57 @@
+"""Mutants kept as patches (grader/patches.py): each applies to today's reference, gives
+a file that differs from it, and a patch that no longer applies is an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.patches import PatchError, apply_patch, make_patch, materialize, materialize_course, reference_file
+
+ROOT = Path(__file__).resolve().parent.parent
+PATCHES = sorted((ROOT / "reference").glob("*/*/*.patch"))
+
+
+def test_the_whole_file_copies_are_gone():
+    assert len(PATCHES) >= 90  # hw2 and hw3's mutants
+    for hw in ("hw2", "hw3"):
+        tracked = [p for p in (ROOT / "reference" / hw / "mutants").glob("*.py") if not p.with_suffix(".patch").is_file()]
+        assert tracked == [], f"{hw}: mutants without a patch: {tracked}"
+
+
+@pytest.mark.parametrize("patch", PATCHES, ids=lambda p: f"{p.parts[-3]}/{p.stem}")
+def test_each_patch_applies_to_the_reference_and_changes_it(patch: Path):
+    base = reference_file(ROOT, patch.parts[-3]).read_text(encoding="utf-8")
+    text = apply_patch(base, patch.read_text(encoding="utf-8"))
+    assert text != base
+    assert "Must lose points in: " in text, "a mutant's docstring names the questions it must lose points in"
+    compile(text, str(patch), "exec")
+
+
+def test_materialize_writes_the_patched_files(tmp_path: Path):
+    base = tmp_path / "hw.py"
+    base.write_text("def f(x):\n    return x + 1\n\n\ndef g(x):\n    return 2 * x\n")
+    folder = tmp_path / "mutants"
+    folder.mkdir()
+    changed = base.read_text().replace("x + 1", "x - 1")
+    (folder / "f_minus.patch").write_text(make_patch(base.read_text(), changed, "hw.py"))
+    [out] = materialize(folder, base)
+    assert out == folder / "f_minus.py" and out.read_text() == changed
+
+
+def test_a_patch_that_no_longer_applies_is_an_error(tmp_path: Path):
+    base = tmp_path / "hw.py"
+    base.write_text("def f(x):\n    return x + 1\n")
+    folder = tmp_path / "mutants"
+    folder.mkdir()
+    (folder / "m.patch").write_text(make_patch(base.read_text(), "def f(x):\n    return x - 1\n", "hw.py"))
+    base.write_text("def f(x):\n    return x + 2\n")  # the reference changed under the patch
+    with pytest.raises(PatchError, match="m.patch does not apply"):
+        materialize(folder, base)
+    assert not (folder / "m.py").exists()
+
+
+def test_materialize_course_covers_every_patch():
+    written = materialize_course(ROOT)
+    assert sorted(p.with_suffix(".patch") for p in written) == PATCHES
