@@ -37,7 +37,10 @@ def test_limits_from_dict_parses_units_and_types():
 
 
 def test_limits_defaults():
-    assert Limits.from_dict({}) == Limits()
+    limits = Limits.from_dict({})
+    assert (limits.load_timeout, limits.cell_timeout, limits.call_timeout, limits.total_timeout) == (60, 30, 10, 300)
+    assert (limits.memory, limits.disk, limits.output) == (3 * 2**30, 64 * 2**20, 256 * 2**10)
+    assert (limits.restarts, limits.processes, limits.threads) == (2, 256, 0)
 
 
 @pytest.mark.parametrize("d, match", [

@@ -161,7 +161,9 @@ def test_container_command_runs_the_worker(config):
     flag, c, bootstrap, limits = config["command"]
     assert (flag, c) == ("-I", "-c")
     assert "grader_worker.server" in bootstrap and "'/opt/grader'" in bootstrap
-    assert json.loads(limits) == worker_limits(LIMITS)
+    # the container bounds memory and processes itself: no address-space, data or nproc rlimit;
+    # CPU seconds = (total_timeout 300 + 5) * 1 thread, files up to disk, no core dumps
+    assert json.loads(limits) == {"cpu": 305, "fsize": 16 * 2**20, "nofile": 128, "core": 0}
 
 
 def test_cpu_quota_follows_threads_and_the_machine(tmp_path):

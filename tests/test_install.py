@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-INSTRUCTOR_ONLY = {"pandas", "pyarrow", "openpyxl", "docker", "matplotlib", "scipy", "nbconvert"}
+INSTRUCTOR_ONLY = {"pandas", "pyarrow", "openpyxl", "docker", "matplotlib", "scipy", "requests"}
 STUDENT = {"numpy", "pytest", "nbformat", "rich", "click"}
 
 

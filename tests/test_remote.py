@@ -534,7 +534,7 @@ def test_call_timeout_kills_and_restarts_the_worker(harness, call):
     with pytest.raises(CallTimeout, match=r"did not finish within 0.5 s") as info:
         getattr(proxy, call)(*([] if call == "spin" else [30]))
     assert isinstance(info.value, AssertionError)
-    assert time.monotonic() - start < 2.5
+    assert time.monotonic() - start < 15  # cut at its limit: the nap alone would last 30 s
     assert [e.kind for e in session.events] == ["timeout"]
     assert proxy.bump() == 1  # a fresh worker: the module was loaded again
     assert session.generation == 2
@@ -548,10 +548,10 @@ def test_a_function_that_keeps_failing_is_given_up_but_the_others_still_run(harn
     for _ in range(2):
         with pytest.raises(CallTimeout, match="did not finish"):
             proxy.spin()
-    start = time.monotonic()
+    generation = session.generation
     with pytest.raises(CallTimeout, match="`spin` failed 2 times already"):
         proxy.spin()
-    assert time.monotonic() - start < 0.3  # refused at once, no worker started for it
+    assert session.generation == generation  # refused at once: no worker started for it
     assert proxy.add(1, 2) == 3  # another function: a fresh worker
     assert [e.kind for e in session.events] == ["timeout", "timeout"]
 
@@ -585,7 +585,7 @@ def test_total_time_limit_ends_the_session(harness):
         proxy.spin()
     with pytest.raises(CallTimeout):
         proxy.add(1, 2)
-    assert time.monotonic() - start < 2.5
+    assert time.monotonic() - start < 15  # the 1 s total limit, not the 30 s call limit
     assert session_of(proxy).dead_reason
 
 

@@ -16,7 +16,7 @@ also re-applies. Each slot having its own uid makes ``RLIMIT_NPROC`` and the
 clean-up of leftover processes per slot. Started as an ordinary user (a
 student's ``grader check``), bwrap uses a user namespace instead.
 
-See ``../shared/notes/sandbox-facts.md`` for the measurements behind this.
+See ``docs/sandbox-facts.md`` for the measurements behind this.
 """
 
 from __future__ import annotations

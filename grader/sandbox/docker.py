@@ -27,7 +27,7 @@ longer run (``grader=worker`` containers whose owner process is gone).
 
 Connecting, the image check and the sweep of stale containers: :mod:`.docker_engine`.
 GPUs (``--gpus``): see :mod:`.gpus`. Measurements behind the choices here:
-``../shared/notes/sandbox-facts.md``.
+``docs/sandbox-facts.md``.
 """
 
 from __future__ import annotations

@@ -376,6 +376,31 @@ def _session(backend, workdir: Path, source: Path, slot: int, limits: Limits) ->
     return RemoteSession(lambda: backend.start(spec), load, limits, what=source.name)
 
 
+def _processes_of(uid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                count += os.stat(f"/proc/{entry}").st_uid == uid
+            except OSError:
+                pass
+    return count
+
+
+def _wait_for_process_plateau(uid: int, timeout: float = 30.0) -> int:
+    """Wait until the processes of ``uid`` stop growing (the same count for 0.5 s); returns the count."""
+    deadline = time.monotonic() + timeout
+    last, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = _processes_of(uid)
+        if count != last or count == 0:
+            last, since = count, time.monotonic()
+        elif time.monotonic() - since >= 0.5:
+            return count
+        time.sleep(0.05)
+    return last
+
+
 def test_a_fork_bomb_does_not_reach_a_neighbouring_grader(tmp_path, bwrap_required):
     """Two graders on one machine (two backends, both slot 0): one grades a fork bomb while the
     other starts a worker and grades an honest submission. A shared uid would let the bomb's
@@ -397,7 +422,8 @@ def test_a_fork_bomb_does_not_reach_a_neighbouring_grader(tmp_path, bwrap_requir
         bomb.ensure()
         thread = threading.Thread(target=detonate)
         thread.start()
-        time.sleep(1.5)  # the bomb is at its process limit now
+        held = _wait_for_process_plateau(bomber.uid(0))  # the bomb is at its process limit now
+        assert held > 10, f"the fork bomb never got going ({held} processes)"
         z = np.linspace(-3, 3, 7)
         np.testing.assert_allclose(SubmissionProxy(honest).sigmoid(z), 1 / (1 + np.exp(-z)))
         thread.join(30)
