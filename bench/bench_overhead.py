@@ -24,8 +24,8 @@ This is a benchmark, not a test: numbers vary with machine load; quote medians.
 from __future__ import annotations
 
 import argparse
-import statistics
 import shutil
+import statistics
 import sys
 import tempfile
 import time

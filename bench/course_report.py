@@ -29,8 +29,8 @@ from grader import grade  # noqa: E402
 from grader.config import load_assignment  # noqa: E402
 from grader.course import Course  # noqa: E402
 from grader.harness.session import GradingSession  # noqa: E402
-from grader.sandbox import make_backend  # noqa: E402
 from grader.patches import materialize_course  # noqa: E402
+from grader.sandbox import make_backend  # noqa: E402
 from grader.submissions import from_path  # noqa: E402
 
 

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_overhead import make_course  # noqa: E402
+
 from grader.config import load_assignment  # noqa: E402
 from grader.harness.session import GradingSession  # noqa: E402
 from grader.sandbox import make_backend  # noqa: E402

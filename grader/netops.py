@@ -116,7 +116,7 @@ def _signature(spec: str) -> list:
 
 def _bind(params: list, args: tuple, kwargs: dict, what: str) -> dict:
     bound, pos = {}, list(args)
-    for name, kind, default, star in params:
+    for name, _kind, default, star in params:
         if star:
             bound[name] = pos[0] if len(pos) == 1 and isinstance(pos[0], tuple) else tuple(pos)
             pos = []

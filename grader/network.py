@@ -20,8 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from .netops import (MAX_CONST_LEN, MAX_STATE_ELEMENTS, Ref, RebuildError, allowed_text, compile_call,
-                      compile_module, parse_value)
+from .netops import (
+    MAX_CONST_LEN,
+    MAX_STATE_ELEMENTS,
+    RebuildError,
+    Ref,
+    allowed_text,
+    compile_call,
+    compile_module,
+    parse_value,
+)
 
 __all__ = ["RebuildError", "RebuiltNetwork", "rebuild", "export_network", "MAX_NODES"]
 

@@ -123,7 +123,7 @@ def transform_ipython(source: str) -> str:
         is_magic = first is not None and lines[first].lstrip().startswith("%%")
         if not is_magic:  # a cell magic is never Python: parse only what could be
             body = source if start == 0 else "\n".join(lines[start:])
-            return body if _parses(body) else "\n".join(_line(l) for l in lines[start:])
+            return body if _parses(body) else "\n".join(_line(line) for line in lines[start:])
         header = lines[first].strip()[2:]
         if header.partition(" ")[0] not in RUN_BODY_CELL_MAGICS:
             return _cell_magic(header, lines[first + 1:])

@@ -8,14 +8,23 @@ index and both values. See ``docs/writing-tests.md``.
 
 from __future__ import annotations
 
-
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
-from .remote import (CallTimeout, MissingName, RemoteError, RemoteObject, StudentError, SubmissionProxy,
-                     WorkerCrashed, _session_of, bind_name, call_with_args)
+from .remote import (
+    CallTimeout,
+    MissingName,
+    RemoteError,
+    RemoteObject,
+    StudentError,
+    SubmissionProxy,
+    WorkerCrashed,
+    _session_of,
+    bind_name,
+    call_with_args,
+)
 
 __all__ = ["Failure", "assert_close", "assert_equal", "assert_inputs_unchanged", "assert_raises",
            "compare_to_reference", "fresh_run", "random_array", "as_numeric", "reference_in_place",
@@ -256,7 +265,7 @@ def _describe_input(args: tuple, kwargs: dict) -> str:
             parts.append(repr(a)[:80])
     names = [f"{k}=" for k in kwargs]
     labels = [""] * len(args) + names
-    return ", ".join(l + p for l, p in zip(labels, parts))
+    return ", ".join(label + p for label, p in zip(labels, parts))
 
 
 def random_array(rng: np.random.Generator, shape: tuple[int, ...] | int, *, scale: float = 1.0,

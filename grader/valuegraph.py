@@ -215,7 +215,7 @@ def diagnose(Value: Any) -> list[str]:
     for name, text, expr, expected in SINGLE_OPERATIONS:
         def attempt(walk: bool) -> Outcome | StudentError | None:
             try:
-                return (run_walked if walk else run)(Value, lambda a, b, c: expr(a, b), (A, B, 0.0))
+                return (run_walked if walk else run)(Value, lambda a, b, c: expr(a, b), (A, B, 0.0))  # noqa: B023 - run now
             except StudentError as exc:
                 return exc
         got = attempt(True)
@@ -287,7 +287,7 @@ def judge(Value: Any, text: str, expr: Callable[..., Any], point: Sequence[float
         return  # the operation is right; backward() is graded on its own
     if walked is not None:
         for form in forms:
-            if _same(walked, _attempt(lambda: run_walked(Value, lambda a, b, c: form(Value, a, b, c), point))):
+            if _same(walked, _attempt(lambda: run_walked(Value, lambda a, b, c: form(Value, a, b, c), point))):  # noqa: B023
                 return  # built from the student's own operations, whose tests charge their mistakes
     shown = walked if isinstance(walked, Outcome) else own
     if isinstance(shown, StudentError):

@@ -7,7 +7,6 @@ request-building code is checked without an engine in ``test_docker_config.py``.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys

@@ -23,9 +23,8 @@ from click.testing import CliRunner
 
 from grader.cli import cli
 from grader.config import Limits
-from grader.sandbox import SandboxError, WorkerSpec, make_backend
+from grader.sandbox import SandboxError, WorkerSpec, docker_engine, make_backend
 from grader.sandbox import docker as docker_mod
-from grader.sandbox import docker_engine
 from grader.sandbox import gpus as gpus_mod
 from grader.sandbox.attach import AttachedStreams
 from grader.sandbox.base import OutputBuffer

@@ -14,10 +14,9 @@ Through the real harness (a synthetic course graded in a real worker):
 from __future__ import annotations
 
 import pytest
+from test_harness import TOML, by_name, make_course  # noqa: F401 - the fixture
 
 from grader.results import TestStatus as Outcome
-
-from test_harness import TOML, by_name, make_course  # noqa: F401 - the fixture
 
 REFERENCE = """\
 import numpy as np
@@ -78,7 +77,7 @@ RAISING = REFERENCE.replace("return np.asarray(x) * 2.0", "raise TypeError('help
 
 
 @pytest.fixture
-def course(make_course):
+def course(make_course):  # noqa: F811 - the fixture imported above
     return make_course(public={}, hidden={"test_one_mistake.py": HIDDEN}, reference=REFERENCE, toml=TOML)
 
 

@@ -321,6 +321,7 @@ def test_the_template_scores_as_natively(simulated_python, course, tmp_path):
     assert _outcomes(simulated) == _outcomes(native)
 
 
+@pytest.mark.slow
 def test_a_function_that_never_returns_times_out(simulated_python, course, tmp_path):
     """The call's deadline is kept by the trusted side, which kills the worker (no killpg, no
     SIGKILL: ``Popen.kill``) and starts another for the next test."""
@@ -337,6 +338,7 @@ def test_a_function_that_never_returns_times_out(simulated_python, course, tmp_p
     assert 0 < simulated["score"] < 20
 
 
+@pytest.mark.slow
 def test_a_notebook_cell_that_never_ends_is_timed_out(simulated_python, course, tmp_path):
     """No ``SIGALRM``: the worker's cell limit comes from a timer thread (``_thread.interrupt_main``);
     the cells after the endless one still run."""

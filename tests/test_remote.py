@@ -22,8 +22,17 @@ import pytest
 
 from grader import remote
 from grader.config import Limits
-from grader.remote import (CallTimeout, MissingName, ProtocolViolation, RemoteError, RemoteObject, RemoteSession,
-                           StudentError, SubmissionProxy, WorkerCrashed)
+from grader.remote import (
+    CallTimeout,
+    MissingName,
+    ProtocolViolation,
+    RemoteError,
+    RemoteObject,
+    RemoteSession,
+    StudentError,
+    SubmissionProxy,
+    WorkerCrashed,
+)
 from grader.sandbox import make_backend
 from grader.sandbox.base import WorkerSpec
 

@@ -131,6 +131,7 @@ def test_docker_image_requirements_cover_every_declaration(envs):
     assert f"scikit-learn=={envs['lab-iris'].installed['scikit-learn']}" in lines
 
 
+@pytest.mark.slow
 @pytest.mark.sandbox
 @needs_bwrap
 def test_grading_runs_student_code_in_its_environment(tmp_path, envs):

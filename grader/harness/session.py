@@ -34,7 +34,6 @@ from . import plugin as plugin_module
 from . import scoring
 from .workers import WorkerSupply, remove_workdir
 
-
 #: pytest's own plugins that a grading run never needs (tests may still use tmp_path,
 #: monkeypatch, capsys, caplog and recwarn).
 UNUSED_PYTEST_PLUGINS = ("cacheprovider", "stepwise", "terminal", "junitxml", "doctest", "pastebin",

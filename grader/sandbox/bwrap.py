@@ -22,7 +22,6 @@ See ``docs/sandbox-facts.md`` for the measurements behind this.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import signal

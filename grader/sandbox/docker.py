@@ -32,7 +32,6 @@ GPUs (``--gpus``): see :mod:`.gpus`. Measurements behind the choices here:
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import signal
@@ -45,8 +44,20 @@ from . import cgroups
 from . import gpus as gpus_mod
 from .attach import AttachedStreams
 from .base import Backend, OutputBuffer, SandboxError, WorkerProcess, WorkerSpec, rlimits, worker_args
-from .docker_engine import (DEFAULT_IMAGE, DEFAULT_PATH, IMAGE_ENV, LABEL, LABEL_VALUE, check_image, connect,
-                            default_image, engine_problem, owner_label, remove_container, remove_stale)
+from .docker_engine import (
+    DEFAULT_IMAGE,
+    DEFAULT_PATH,
+    IMAGE_ENV,
+    LABEL,
+    LABEL_VALUE,
+    check_image,
+    connect,
+    default_image,
+    engine_problem,
+    owner_label,
+    remove_container,
+    remove_stale,
+)
 from .layout import SANDBOX_HOME, SANDBOX_LIB, SANDBOX_SUBMISSION, home_size
 from .plain import STDIO_BOOTSTRAP, worker_env
 

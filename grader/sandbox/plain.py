@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from . import base
 from .base import Backend, WorkerSpec, rlimits, thread_env, worker_args

@@ -16,12 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from validity import ROOT, failures, grade_files, lost_points, named_questions, student_id
 
 from grader.config import load_assignment
 from grader.course import Course
 from grader.results import SubmissionResult, SubmissionStatus
-
-from validity import ROOT, failures, grade_files, lost_points, named_questions, student_id
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 

@@ -14,10 +14,9 @@ bubblewrap sandbox, as ``grader grade`` does.
 from __future__ import annotations
 
 import pytest
+from validity import ROOT, failures, grade_files, lost_points, named_questions, student_id
 
 from grader.results import SubmissionResult, SubmissionStatus
-
-from validity import ROOT, failures, grade_files, lost_points, named_questions, student_id
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 

@@ -24,10 +24,9 @@ import re
 from pathlib import Path
 
 import pytest
+from validity import ROOT, failures, grade_files, student_id
 
 from grader.results import SubmissionResult, SubmissionStatus
-
-from validity import ROOT, failures, grade_files, student_id
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 

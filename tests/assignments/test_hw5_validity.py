@@ -14,15 +14,12 @@ train_spiral's 3000-epoch runs (about 1.5 s of training per submission).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from validity import ROOT, failures, grade_files, lost_points, named_questions, student_id
 
 from grader.config import load_assignment
 from grader.course import Course
 from grader.results import SubmissionResult, SubmissionStatus
-
-from validity import ROOT, failures, grade_files, lost_points, named_questions, student_id
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 

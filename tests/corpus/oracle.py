@@ -76,7 +76,6 @@ import torch
 import torch.nn.functional as F
 
 
-
 @contextlib.contextmanager
 def _float64() -> Any:
     """torch's default dtype float64 while the oracle judges, restored after: the pytest process
@@ -551,7 +550,7 @@ class _Rec:
 def check_numerical_gradient(m, rng):
     for shape in [(1,), (5,), (3, 4), (2, 2, 3)]:
         x0, a = rng.normal(size=shape), rng.normal(size=shape)
-        f = _Rec(lambda t: (T(a) * torch.sin(t)).sum() + (t ** 3).sum() / 3 + torch.exp(t / 2).sum(), x0)
+        f = _Rec(lambda t: (T(a) * torch.sin(t)).sum() + (t ** 3).sum() / 3 + torch.exp(t / 2).sum(), x0)  # noqa: B023
         xt = T(x0).requires_grad_()
         f.fn(xt).backward()
         x = x0.copy()
@@ -606,7 +605,7 @@ def _value_case(Value, expr, point, walk):
     tl = _torch_point(point)
     ref = expr(*tl)
     ref.backward()
-    return (float(out.data), [float(l.grad) for l in leaves]), (ref.item(), [float(t.grad) if t.grad is not None
+    return (float(out.data), [float(leaf.grad) for leaf in leaves]), (ref.item(), [float(t.grad) if t.grad is not None
                                                                              else 0.0 for t in tl])
 
 

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 import agreement
+import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 

@@ -42,17 +42,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from grader.sandbox import cgroups
-
 import redteam
+
 from grader import console
 from grader import grade as grade_mod
 from grader import results as results_mod
 from grader.config import Limits, parse_size
 from grader.remote import CallTimeout, RemoteSession, SubmissionProxy, WorkerCrashed
 from grader.results import SubmissionResult, SubmissionStatus
-from grader.sandbox import WorkerSpec, make_backend
+from grader.sandbox import WorkerSpec, cgroups, make_backend
 from grader.store import ResultStore
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]

@@ -9,7 +9,6 @@ and none carries what it is meant to steal.
 from __future__ import annotations
 
 import pytest
-
 import redteam
 
 

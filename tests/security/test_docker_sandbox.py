@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 import redteam
 import test_bwrap_sandbox as suite
+
 from grader import console
 from grader import grade as grade_mod
 from grader.config import parse_size

@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 import redteam
+
 from grader import console
 from grader import grade as grade_mod
 from grader.config import load_assignment, parse_size
