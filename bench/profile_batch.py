@@ -47,7 +47,7 @@ BUCKETS = [
                                                      "posix.writev", "lock' objects")),
     ("starting and stopping workers", ("sandbox/", "subprocess.py", "posix.fork", "_posixsubprocess",
                                         "harness/workers.py", "posix.waitpid", "shutil.py")),
-    ("worker protocol (encode/decode, proxies)", ("grader/remote.py", "grader/worker/wire.py")),
+    ("worker protocol (encode/decode, proxies)", ("grader/remote/", "grader/worker/wire.py")),
     ("tests and testing helpers", ("grader/testing.py", "/tests/", "grader/valuegraph.py", "numpy")),
     ("scoring and results", ("grader/harness/scoring.py", "grader/results.py")),
     ("store (SQLite)", ("grader/store.py", "sqlite3")),
