@@ -134,63 +134,15 @@ class Worker:
 
     # ----------------------------------------------------------------- operations
     def dispatch(self, req: dict) -> Any:
-        op = req["op"]
-        if op == "call":
-            args, kwargs = req.get("args", []), req.get("kwargs", {})
-            result = self._obj(req["obj"])(*args, **kwargs)
-            if req.get("echo_args"):  # the arguments as the call left them (to see in-place changes)
-                return {"result": result, "args": args, "kwargs": kwargs}
-            return result
-        if op == "callmethod":
-            return getattr(self._obj(req["obj"]), req["name"])(*req.get("args", ()), **req.get("kwargs", {}))
-        if op == "getattr":
-            return getattr(self._obj(req["obj"]), req["name"])
-        if op == "hasattr":
-            return hasattr(self._obj(req["obj"]), req["name"])
-        if op == "setattr":
-            setattr(self._obj(req["obj"]), req["name"], req["value"])
-            return None
-        if op == "getitem":
-            return self._obj(req["obj"])[req["key"]]
-        if op == "setitem":
-            self._obj(req["obj"])[req["key"]] = req["value"]
-            return None
-        if op == "binop":
-            return _BINOPS[req["name"]](req["a"], req["b"])
-        if op == "unop":
-            return _UNOPS[req["name"]](req["a"])
-        if op == "len":
-            return len(self._obj(req["obj"]))
-        if op == "iter":
-            return _Iterator(iter(self._obj(req["obj"])))
-        if op == "next":
-            try:
-                return {"value": next(self._obj(req["obj"]).it)}
-            except StopIteration:
-                return {"stop": True}
-        if op == "repr":
-            return _safe_repr(self._obj(req["obj"]))
-        if op == "identity":
-            return id(self._obj(req["obj"]))
-        if op == "type_name":
-            return wire._type_name(self._obj(req["obj"]))
-        if op == "dir":
-            return sorted(n for n in dir(self._obj(req["obj"])) if not n.startswith("__"))[:500]
-        if op == "release":
-            for hid in req["ids"]:
-                self.objects.pop(hid, None)
-            return None
-        if op in ("load", "spawn"):  # spawn: the first request of a zygote's child
-            return self._load(req)
-        if op == "seed":
-            return _seed(int(req["seed"]))
-        if op == "describe_module":
-            return describe_module(self._obj(req["obj"]))
-        if op == "export_module":
-            return netexport.export_module(self._obj(req["obj"]))
-        if op == "shutdown":
-            raise _Stop()
-        raise ValueError(f"unknown operation {op!r}")
+        """Run one request: ``OPERATIONS[req["op"]]`` (the table below, one docstring each).
+
+        Raises:
+            ValueError: an operation that is not in the table.
+        """
+        operation = OPERATIONS.get(req["op"])
+        if operation is None:
+            raise ValueError(f"unknown operation {req['op']!r}")
+        return operation(self, req)
 
     def _load(self, req: dict) -> dict:
         _copy_submission()
@@ -205,6 +157,144 @@ class Worker:
         self.root = module
         _apply_threads()
         return {"cells": cells, "seconds": time.perf_counter() - start}
+
+
+# --------------------------------------------------------------------------- the operations
+# Each takes the worker and the request (plain data; ``obj`` fields are handles already
+# resolved by the wire decoder into ids, looked up with ``worker._obj``) and returns plain
+# data or an object that goes back as a handle. ``zygote`` is not here: it changes what
+# the process is (Worker.serve_requests handles it before any other request).
+
+
+def _op_call(w: Worker, req: dict) -> Any:
+    """``obj(*args, **kwargs)``; with ``echo_args``, also the arguments as the call left them
+    (to see in-place changes): ``{"result", "args", "kwargs"}``."""
+    args, kwargs = req.get("args", []), req.get("kwargs", {})
+    result = w._obj(req["obj"])(*args, **kwargs)
+    if req.get("echo_args"):
+        return {"result": result, "args": args, "kwargs": kwargs}
+    return result
+
+
+def _op_callmethod(w: Worker, req: dict) -> Any:
+    """``obj.name(*args, **kwargs)``."""
+    return getattr(w._obj(req["obj"]), req["name"])(*req.get("args", ()), **req.get("kwargs", {}))
+
+
+def _op_getattr(w: Worker, req: dict) -> Any:
+    """``obj.name``."""
+    return getattr(w._obj(req["obj"]), req["name"])
+
+
+def _op_hasattr(w: Worker, req: dict) -> bool:
+    """``hasattr(obj, name)``."""
+    return hasattr(w._obj(req["obj"]), req["name"])
+
+
+def _op_setattr(w: Worker, req: dict) -> None:
+    """``obj.name = value``."""
+    setattr(w._obj(req["obj"]), req["name"], req["value"])
+
+
+def _op_getitem(w: Worker, req: dict) -> Any:
+    """``obj[key]``."""
+    return w._obj(req["obj"])[req["key"]]
+
+
+def _op_setitem(w: Worker, req: dict) -> None:
+    """``obj[key] = value``."""
+    w._obj(req["obj"])[req["key"]] = req["value"]
+
+
+def _op_binop(w: Worker, req: dict) -> Any:
+    """``a <name> b`` for an arithmetic operator name (``add``, ``matmul``, ...)."""
+    return _BINOPS[req["name"]](req["a"], req["b"])
+
+
+def _op_unop(w: Worker, req: dict) -> Any:
+    """``-a``, ``+a`` or ``abs(a)``."""
+    return _UNOPS[req["name"]](req["a"])
+
+
+def _op_len(w: Worker, req: dict) -> int:
+    """``len(obj)``."""
+    return len(w._obj(req["obj"]))
+
+
+def _op_iter(w: Worker, req: dict) -> Any:
+    """An iterator over ``obj``, kept here behind a handle."""
+    return _Iterator(iter(w._obj(req["obj"])))
+
+
+def _op_next(w: Worker, req: dict) -> dict:
+    """The iterator's next item, ``{"value": ...}``, or ``{"stop": True}``."""
+    try:
+        return {"value": next(w._obj(req["obj"]).it)}
+    except StopIteration:
+        return {"stop": True}
+
+
+def _op_repr(w: Worker, req: dict) -> str:
+    """``repr(obj)``, shortened, never raising."""
+    return _safe_repr(w._obj(req["obj"]))
+
+
+def _op_identity(w: Worker, req: dict) -> int:
+    """``id(obj)``: two handles name one object when their ids agree."""
+    return id(w._obj(req["obj"]))
+
+
+def _op_type_name(w: Worker, req: dict) -> str:
+    """The object's ``module.QualName``."""
+    return wire._type_name(w._obj(req["obj"]))
+
+
+def _op_dir(w: Worker, req: dict) -> list:
+    """The object's non-dunder attribute names (at most 500)."""
+    return sorted(n for n in dir(w._obj(req["obj"])) if not n.startswith("__"))[:500]
+
+
+def _op_release(w: Worker, req: dict) -> None:
+    """Forget the handles in ``ids`` (the trusted side dropped its proxies)."""
+    for hid in req["ids"]:
+        w.objects.pop(hid, None)
+
+
+def _op_load(w: Worker, req: dict) -> dict:
+    """Copy the submission in and run the notebook's cells or import the module (``spawn``:
+    the same, as the first request of a zygote's child); the per-cell report."""
+    return w._load(req)
+
+
+def _op_seed(w: Worker, req: dict) -> None:
+    """Seed ``random``, ``numpy.random`` and (if imported) ``torch``."""
+    return _seed(int(req["seed"]))
+
+
+def _op_describe_module(w: Worker, req: dict) -> dict:
+    """A torch module's structure as plain data (:func:`describe_module`)."""
+    return describe_module(w._obj(req["obj"]))
+
+
+def _op_export_module(w: Worker, req: dict) -> dict:
+    """A torch module as a network description the trusted side rebuilds (:mod:`.netexport`)."""
+    return netexport.export_module(w._obj(req["obj"]))
+
+
+def _op_shutdown(w: Worker, req: dict) -> None:
+    """End the serving loop."""
+    raise _Stop()
+
+
+#: Every request a worker answers, by ``op``.
+OPERATIONS = {
+    "call": _op_call, "callmethod": _op_callmethod, "getattr": _op_getattr, "hasattr": _op_hasattr,
+    "setattr": _op_setattr, "getitem": _op_getitem, "setitem": _op_setitem, "binop": _op_binop,
+    "unop": _op_unop, "len": _op_len, "iter": _op_iter, "next": _op_next, "repr": _op_repr,
+    "identity": _op_identity, "type_name": _op_type_name, "dir": _op_dir, "release": _op_release,
+    "load": _op_load, "spawn": _op_load, "seed": _op_seed, "describe_module": _op_describe_module,
+    "export_module": _op_export_module, "shutdown": _op_shutdown,
+}
 
 
 def _serve_child(fd: int, request: dict) -> None:
