@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -325,3 +326,46 @@ def rlimits(limits: Limits) -> dict[str, int]:
         "nproc": limits.processes,
         "core": 0,
     }
+
+
+# --------------------------------------------------------------------------- shared by every backend
+#: The worker's pipes are the descriptors named by its first two arguments (POSIX, ``pass_fds``).
+BOOTSTRAP = "import sys; sys.path[:0] = [{lib!r}]; from grader_worker.server import main; main()"
+
+#: Where descriptors cannot be inherited by number (Windows, see :data:`grader.sandbox.base.POSIX_PIPES`):
+#: requests arrive on stdin and replies leave on stdout, both kept aside as new descriptors before
+#: any student code runs; the student's prints then go to stderr, and stdin reads the null device.
+STDIO_BOOTSTRAP = (
+    "import os, sys\n"
+    "r, w = os.dup(0), os.dup(1)\n"
+    "os.dup2(2, 1)\n"
+    "n = os.open(os.devnull, os.O_RDONLY); os.dup2(n, 0); os.close(n)\n"
+    "sys.path[:0] = [{lib!r}]\n"
+    "from grader_worker.server import main\n"
+    "main([str(r), str(w), sys.argv[1]])\n"
+)
+
+
+def worker_env(limits, home: str, tmp: str) -> dict[str, str]:
+    """A clean environment: nothing of the grader's own environment leaks in."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": tmp,
+        "USER": "student",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{tmp}/matplotlib",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.update(thread_env(limits))
+    if sys.platform == "win32":  # Python needs these to start on Windows
+        for key in ("SYSTEMROOT", "COMSPEC", "PATHEXT", "WINDIR"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        # Windows reads the home from USERPROFILE (not HOME) and the temporary folder from TEMP;
+        # a conda environment finds its DLLs on PATH
+        env.update(USERPROFILE=home, TEMP=tmp, TMP=tmp, PATH=os.environ.get("PATH", ""))
+    return env

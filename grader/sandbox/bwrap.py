@@ -30,8 +30,7 @@ import sysconfig
 from pathlib import Path
 
 from . import cgroups
-from .base import Backend, WorkerProcess, WorkerSpec, rlimits, worker_args
-from .plain import BOOTSTRAP, worker_env
+from .base import BOOTSTRAP, Backend, WorkerProcess, WorkerSpec, rlimits, worker_args, worker_env
 
 SANDBOX_HOME = "/home/student"
 SANDBOX_SUBMISSION = "/opt/submission"  # the submission's files, read-only; copied into the home

@@ -43,7 +43,17 @@ from ..config import Limits
 from . import cgroups
 from . import gpus as gpus_mod
 from .attach import AttachedStreams
-from .base import Backend, OutputBuffer, SandboxError, WorkerProcess, WorkerSpec, rlimits, worker_args
+from .base import (
+    STDIO_BOOTSTRAP,
+    Backend,
+    OutputBuffer,
+    SandboxError,
+    WorkerProcess,
+    WorkerSpec,
+    rlimits,
+    worker_args,
+    worker_env,
+)
 from .docker_engine import (
     DEFAULT_IMAGE,
     DEFAULT_PATH,
@@ -59,7 +69,6 @@ from .docker_engine import (
     remove_stale,
 )
 from .layout import SANDBOX_HOME, SANDBOX_LIB, SANDBOX_SUBMISSION, home_size
-from .plain import STDIO_BOOTSTRAP, worker_env
 
 __all__ = ["DockerBackend", "DockerWorkerProcess", "container_config", "worker_limits", "SANDBOX_UID",
            "DEFAULT_IMAGE", "IMAGE_ENV", "connect", "default_image", "engine_problem"]

@@ -10,7 +10,7 @@ Started as::
     python -I -c "import sys; sys.path[:0]=[LIB]; from grader_worker.server import main; main()" IN_FD OUT_FD LIMITS_JSON
 
 (or, where a child cannot inherit descriptors by number, with its stdin and
-stdout set aside as the two pipes first: ``grader.sandbox.plain.STDIO_BOOTSTRAP``).
+stdout set aside as the two pipes first: ``grader.sandbox.base.STDIO_BOOTSTRAP``).
 
 Nothing here is trusted by the grader: student code runs in this process and
 could change any of it. The trusted side relies only on the sandbox and on
