@@ -256,6 +256,7 @@ def leaderboard(ctx: click.Context, assignment: str, db: Path | None, output: Pa
                 course: Path | None) -> None:
     """Rank the submissions of ASSIGNMENT by held-out accuracy."""
     from . import leaderboard as lb
+    from . import leaderboard_render as board
     from .store import ResultStore
 
     console.set_json_mode(as_json)
@@ -264,9 +265,9 @@ def leaderboard(ctx: click.Context, assignment: str, db: Path | None, output: Pa
     if as_json:
         console.print_json(lb.to_records(df))
     else:
-        console.out.print(lb.render_table(df, title=f"{assignment} leaderboard"))
+        console.out.print(board.render_table(df, title=f"{assignment} leaderboard"))
     if output is not None:
-        path = lb.write_html(df, output, title=f"{assignment} leaderboard")
+        path = board.write_html(df, output, title=f"{assignment} leaderboard")
         console.human().print(f"wrote {console.shown(path)}")
 
 

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from grader.leaderboard import COLUMNS, leaderboard, render_table, to_records, write_html
+from grader.leaderboard import COLUMNS, leaderboard, to_records
+from grader.leaderboard_render import render_table, write_html
 from grader.results import SubmissionResult, SubmissionStatus
 from grader.store import ResultStore
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from grader import grade, leaderboard
+from grader import grade, leaderboard, leaderboard_render
 from grader.store import ResultStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]  # and docker for the Docker half
@@ -56,7 +56,7 @@ def board(request, tmp_path_factory):
     report = grade.main("lab-iris", course=ROOT, submissions=subs, db=db, jobs=2, backend=backend)
     with ResultStore.open(db, create=False) as store:
         df = leaderboard.leaderboard(store, "lab-iris")
-    html = leaderboard.write_html(df, where / "board.html")
+    html = leaderboard_render.write_html(df, where / "board.html")
     results = {r.student: r for r in report.all}
     rows = {row.student: row for row in df.itertuples(index=False)}
     return results, rows, html

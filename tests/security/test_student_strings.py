@@ -28,7 +28,8 @@ from grader import console
 from grader.config import load_assignment
 from grader.course import Course
 from grader.gradebook import export, gradebook
-from grader.leaderboard import leaderboard, render_table, write_html
+from grader.leaderboard import leaderboard
+from grader.leaderboard_render import render_table, write_html
 from grader.notebook import NotebookError, read_notebook
 from grader.results import SubmissionResult, SubmissionStatus, Visibility
 from grader.results import TestResult as Case  # aliased: pytest would try to collect Test*
