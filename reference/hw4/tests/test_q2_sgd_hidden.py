@@ -14,19 +14,18 @@ arrays in it may be updated in place: the rule returns its config, and
 CS231n's ``config.setdefault`` changes it.
 """
 
-import copy
-
-import numpy as np
 import pytest
 
 from grader.remote import CallTimeout, WorkerCrashed
+from grader.rulecheck import NO_CONFIG as _NO_CONFIG
+from grader.rulecheck import (check_steps as _check_steps, matches as _matches, mistakes as _mistakes,
+                              run as _run, step as _step)
 from grader.testing import Failure, assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("sgd")
 
 RTOL, ATOL = 1e-5, 1e-7  # float32 arithmetic passes; a wrong step is off by far more
 SHAPES = [(1,), (6,), (3, 4), (2, 3, 4)]
-_NO_CONFIG = object()  # call the rule with two arguments
 
 
 def _uphill(w, dw, config=None):
@@ -48,50 +47,9 @@ DEFAULTS = {"learning_rate": 1e-2}
 
 
 # ----------------------------------------------------------------------------- helpers
-# The config crosses the sandbox as plain data: each step sends it to the
-# student's rule and the rule's returned config is what the next step sends.
-
-
-def _step(rule, w, dw, config, what):
-    """One call ``rule(w, dw, config)``, checked to return the pair ``(next_w, config)``."""
-    out = rule(w, dw) if config is _NO_CONFIG else rule(w, dw, config)
-    if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
-        got = f"a value of type {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list))
-                                                          else "")
-        raise Failure(f"{what} should return the pair (next_w, config) with config a dict; got {got}",
-                      hint="Return the pair (next_w, config): the new parameters and the config with the new state.")
-    return out[0], out[1]
-
-
-def _run(rule, w, grads, config, what):
-    """Steps of ``rule`` over ``grads``, passing each returned config back in: (list of next_w, last config)."""
-    ws = []
-    for dw in grads:
-        w, config = _step(rule, w, dw, copy.deepcopy(config) if isinstance(config, dict) else config, what)
-        ws.append(w)
-    return ws, config
-
-
-def _matches(actual, expected):
-    try:
-        return all(np.shape(a) == np.shape(e) and np.allclose(np.asarray(a, dtype=float), e, rtol=RTOL, atol=ATOL,
-                                                              equal_nan=True) for a, e in zip(actual, expected))
-    except (TypeError, ValueError):  # not numbers: assert_close has said so already
-        return False
-
-
-def _check_steps(actual, expected, what, mistakes=()):
-    """``assert_close`` step by step; on a failure, a :class:`Failure` naming the known mistake
-    the student's steps match, with its hint (``mistakes``: triples (description, steps of the
-    mistaken rule, hint)); a plain failure when they match none."""
-    for k, (a, e) in enumerate(zip(actual, expected)):
-        try:
-            assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
-        except AssertionError as exc:
-            for label, wrong, fix in mistakes:
-                if _matches(actual, wrong) and not _matches(expected, wrong):
-                    raise Failure(f"{exc}. This matches {label}.", hint=fix) from None
-            raise
+# Stepping a rule, comparing steps and naming known mistakes: grader/rulecheck.py (shared by
+# every update rule's tests). The config crosses the sandbox as plain data: each step sends it
+# to the student's rule and the rule's returned config is what the next step sends.
 
 
 def _blame_defaults(rule, reference_rule, w, grads, config, name):
@@ -113,16 +71,12 @@ def _blame_defaults(rule, reference_rule, w, grads, config, name):
                            + ", ".join(f"config.setdefault({k!r}, {DEFAULTS[k]!r})" for k in missing) + ".") from None
 
 
-def _mistakes(rules, w, grads, config):
-    """(description, steps, hint) of each mistaken rule (``rules``: description -> (rule, hint))
-    on the same problem."""
-    return [(label, _run(rule, w, grads, config, label)[0], fix) for label, (rule, fix) in rules.items()]
-
-
 # ----------------------------------------------------------------------------- tests
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
+
+
 def test_one_step_with_config_none(submission, reference, rng, shape):
     w, dw = rng.normal(size=shape), rng.normal(size=shape)
     actual, _ = _run(submission.sgd, w, [dw], None, "sgd(w, dw, None)")
@@ -131,7 +85,11 @@ def test_one_step_with_config_none(submission, reference, rng, shape):
 
 
 @pytest.mark.hint("next_w = w - config['learning_rate'] * dw.")
+
+
 @pytest.mark.parametrize("lr", [0.5, 1e-3])
+
+
 def test_learning_rate_from_config(submission, reference, rng, lr):
     w, grads = rng.normal(size=(4, 3)), [rng.normal(size=(4, 3)) for _ in range(3)]
     config = {"learning_rate": lr}
@@ -141,6 +99,8 @@ def test_learning_rate_from_config(submission, reference, rng, lr):
 
 
 @pytest.mark.hint("sgd(w, dw) returns the config with the default learning_rate 1e-2 in it.")
+
+
 def test_default_is_written_into_config(submission, rng):
     w, dw = rng.normal(size=5), rng.normal(size=5)
     _, config = _step(submission.sgd, w, dw, _NO_CONFIG, "sgd(w, dw)")
@@ -151,6 +111,8 @@ def test_default_is_written_into_config(submission, rng):
 
 
 @pytest.mark.parametrize("config", [{}, {"momentum": 0.9}], ids=["empty", "other-keys"])
+
+
 def test_missing_learning_rate_uses_the_default(submission, reference, rng, config):
     w, grads = rng.normal(size=7), [rng.normal(size=7) for _ in range(2)]
     try:
@@ -165,6 +127,8 @@ def test_missing_learning_rate_uses_the_default(submission, reference, rng, conf
 
 
 @pytest.mark.parametrize("scale", [0.0, 1e8], ids=["zero-gradient", "large"])
+
+
 def test_zero_and_large_gradients(submission, reference, rng, scale):
     w = (1.0 if scale == 0 else 1e6) * rng.normal(size=(2, 5))
     grads = [scale * rng.normal(size=(2, 5)) for _ in range(2)]

@@ -25,20 +25,21 @@ arrays in it may be updated in place: the rule returns its config, and
 CS231n's ``config.setdefault`` changes it.
 """
 
-import copy
 
 import numpy as np
 import pytest
 
 from grader.remote import CallTimeout, WorkerCrashed
-from grader.testing import Failure, assert_close, assert_inputs_unchanged, fresh_run
+from grader.rulecheck import NO_CONFIG as _NO_CONFIG
+from grader.rulecheck import (blame_shared_state as _blame_shared_state, check_steps as _check_steps, matches as _matches,
+                              mistakes as _mistakes, run as _run, step as _step)
+from grader.testing import Failure, assert_close, assert_inputs_unchanged
 
 pytestmark = pytest.mark.question("adam")
 
 RTOL, ATOL = 1e-5, 1e-7
 STATE_RTOL = 1e-4  # state in float32: 1 - 0.999 is off by 1.3e-5 relative there
 SHAPES = [(1,), (6,), (3, 4), (2, 3, 4)]
-_NO_CONFIG = object()
 
 
 def _grad(rng, shape, scale=1.0):
@@ -90,50 +91,9 @@ DEFAULTS = {'learning_rate': 0.001, 'beta1': 0.9, 'beta2': 0.999, 'epsilon': 1e-
 
 
 # ----------------------------------------------------------------------------- helpers
-# The config crosses the sandbox as plain data: each step sends it to the
-# student's rule and the rule's returned config is what the next step sends.
-
-
-def _step(rule, w, dw, config, what):
-    """One call ``rule(w, dw, config)``, checked to return the pair ``(next_w, config)``."""
-    out = rule(w, dw) if config is _NO_CONFIG else rule(w, dw, config)
-    if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
-        got = f"a value of type {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list))
-                                                          else "")
-        raise Failure(f"{what} should return the pair (next_w, config) with config a dict; got {got}",
-                      hint="Return the pair (next_w, config): the new parameters and the config with the new state.")
-    return out[0], out[1]
-
-
-def _run(rule, w, grads, config, what):
-    """Steps of ``rule`` over ``grads``, passing each returned config back in: (list of next_w, last config)."""
-    ws = []
-    for dw in grads:
-        w, config = _step(rule, w, dw, copy.deepcopy(config) if isinstance(config, dict) else config, what)
-        ws.append(w)
-    return ws, config
-
-
-def _matches(actual, expected):
-    try:
-        return all(np.shape(a) == np.shape(e) and np.allclose(np.asarray(a, dtype=float), e, rtol=RTOL, atol=ATOL,
-                                                              equal_nan=True) for a, e in zip(actual, expected))
-    except (TypeError, ValueError):  # not numbers: assert_close has said so already
-        return False
-
-
-def _check_steps(actual, expected, what, mistakes=()):
-    """``assert_close`` step by step; on a failure, a :class:`Failure` naming the known mistake
-    the student's steps match, with its hint (``mistakes``: triples (description, steps of the
-    mistaken rule, hint)); a plain failure when they match none."""
-    for k, (a, e) in enumerate(zip(actual, expected)):
-        try:
-            assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
-        except AssertionError as exc:
-            for label, wrong, fix in mistakes:
-                if _matches(actual, wrong) and not _matches(expected, wrong):
-                    raise Failure(f"{exc}. This matches {label}.", hint=fix) from None
-            raise
+# Stepping a rule, comparing steps and naming known mistakes: grader/rulecheck.py (shared by
+# every update rule's tests). The config crosses the sandbox as plain data: each step sends it
+# to the student's rule and the rule's returned config is what the next step sends.
 
 
 def _blame_defaults(rule, reference_rule, w, grads, config, name):
@@ -153,34 +113,6 @@ def _blame_defaults(rule, reference_rule, w, grads, config, name):
                       f"defaults of {', '.join(missing)} are not used when config lacks them",
                       hint="Fill in each missing key, whatever else config holds: "
                            + ", ".join(f"config.setdefault({k!r}, {DEFAULTS[k]!r})" for k in missing) + ".") from None
-
-
-def _blame_shared_state(submission, reference_rule, problems, name):
-    """Raise a :class:`Failure` naming state kept outside config when each parameter's steps, run
-    on their own in a fresh copy of the submission, are right: a rule that keeps its state in the
-    config it returns takes the same steps whatever other calls came in between. Return otherwise."""
-    for w0, grads in problems:
-        expected, _ = _run(reference_rule, w0, grads, None, "reference")
-        try:
-            with fresh_run(submission):
-                alone, _ = _run(getattr(submission, name), w0, grads, None, name)
-                right = _matches(alone, expected)
-        except (CallTimeout, WorkerCrashed):
-            raise
-        except AssertionError:
-            return
-        if not right:
-            return
-    raise Failure(f"{name} takes the right steps for each parameter on its own, but not when another parameter's "
-                  "steps come in between (or after other calls): its state is kept outside the config it returns",
-                  hint="Keep the state in the config you return, not in a global: each parameter has its own "
-                       "config.") from None
-
-
-def _mistakes(rules, w, grads, config):
-    """(description, steps, hint) of each mistaken rule (``rules``: description -> (rule, hint))
-    on the same problem."""
-    return [(label, _run(rule, w, grads, config, label)[0], fix) for label, (rule, fix) in rules.items()]
 
 
 # ----------------------------------------------------------------------------- tests
@@ -205,6 +137,8 @@ def _frozen_t(config):
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
+
+
 def test_first_step_with_config_none(submission, reference, rng, shape):
     w, dw = _grad(rng, shape), _grad(rng, shape)
     _compare(submission, reference, w, [dw], None, f"adam(w, dw, None), w of shape {shape}")
@@ -212,6 +146,8 @@ def test_first_step_with_config_none(submission, reference, rng, shape):
 
 @pytest.mark.hint("After adam(w, dw), config holds the defaults and the state of one step: "
                   "learning_rate, beta1, beta2, epsilon, m, v, t.")
+
+
 def test_config_holds_defaults_and_state(submission, reference, rng):
     w, dw = _grad(rng, (2, 3)), _grad(rng, (2, 3))
     _, config = _step(submission.adam, w, dw, _NO_CONFIG, "adam(w, dw)")
@@ -225,9 +161,13 @@ def test_config_holds_defaults_and_state(submission, reference, rng):
 
 
 @pytest.mark.points(4)
+
+
 @pytest.mark.parametrize("hyper", [{"learning_rate": 0.01},
                                    {"learning_rate": 0.05, "beta1": 0.5, "beta2": 0.9}],
                          ids=["lr", "betas"])
+
+
 def test_sequence_with_given_hyperparameters(submission, reference, rng, hyper):
     w = _grad(rng, (3, 4))
     grads = [_grad(rng, (3, 4)) * s for s in (1.0, 0.5, 2.0, 1.0, 0.1, 3.0, 1.0, 0.3)]
@@ -235,6 +175,8 @@ def test_sequence_with_given_hyperparameters(submission, reference, rng, hyper):
 
 
 @pytest.mark.hint("config['t'] is the number of steps taken: 0 before the first call, 5 after five calls.")
+
+
 def test_t_counts_the_steps(submission, rng):
     w, grads = _grad(rng, 4), [_grad(rng, 4) for _ in range(5)]
     _, config = _run(submission.adam, w, grads, None, "adam")
@@ -264,6 +206,8 @@ def test_missing_keys_use_the_defaults(submission, reference, rng):
 
 
 @pytest.mark.points(2)
+
+
 def test_continues_from_a_given_state(submission, reference, rng):
     """As if 10 steps were taken already: the correction uses t = 11, 12, 13."""
     w, grads = _grad(rng, (2, 3)), [_grad(rng, (2, 3)) for _ in range(3)]
@@ -295,12 +239,16 @@ def test_two_parameters_have_separate_state(submission, reference, rng):
 
 
 @pytest.mark.parametrize("scale", [0.0, 1e6], ids=["zero-gradient", "large"])
+
+
 def test_zero_and_large_gradients(submission, reference, rng, scale):
     w, grads = _grad(rng, (2, 5)), [scale * _grad(rng, (2, 5)) for _ in range(3)]
     _compare(submission, reference, w, grads, {"learning_rate": 0.01}, f"adam with gradients of size {scale:g}")
 
 
 @pytest.mark.parametrize("case", ["tiny-gradients", "given-epsilon"])
+
+
 def test_epsilon_outside_the_root(submission, reference, rng, case):
     """Where epsilon sits shows only when the root is comparable to it: gradients of about 1e-6
     (sqrt(v_hat) ~ 1e-6 while sqrt(eps) = 1e-4), or a large epsilon (sqrt(v_hat) ~ |dw| meets eps = 0.1)."""
