@@ -393,7 +393,7 @@ class _Batch:
                 sub = pending.popleft()
                 future = self.client.submit(grade_task, self.job, submission_data(sub), pure=False,
                                             key=f"grade-{self.config.name}-{run_id}-{len(self.todo) - len(pending)}")
-                live[future.key] = (future, sub)
+                live[str(future.key)] = (future, sub)
                 done.add(future)
 
         try:

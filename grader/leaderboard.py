@@ -244,7 +244,7 @@ def to_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """
     out = []
     for row in df.to_dict(orient="records"):
-        clean = {}
+        clean: dict[str, Any] = {}
         for key, value in row.items():
             if value is None or (not isinstance(value, str) and pd.isna(value)):
                 clean[str(key)] = None

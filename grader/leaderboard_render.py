@@ -59,8 +59,8 @@ def render_table(df: pd.DataFrame, *, title: str | None = None) -> Table:
 
     table = Table(title=None if title is None else shown(title))
     for header in _HEADERS:
-        justify = "right" if header in ("Rank", "Accuracy", "Parameters", "Train time / fold") else "left"
-        table.add_column(header, justify=justify)
+        right = header in ("Rank", "Accuracy", "Parameters", "Train time / fold")
+        table.add_column(header, justify="right" if right else "left")
     for cells, row in zip(_display_rows(df), df.itertuples(index=False), strict=True):
         style = None if not pd.isna(row.rank) else "dim"
         table.add_row(*(shown(c) for c in cells), style=style)

@@ -145,7 +145,8 @@ def rebuild(description: Any) -> RebuiltNetwork:
         raise RebuildError(f"the network's graph must have 2 to {MAX_NODES} nodes, it has {len(nodes)}")
     _check_arrays(modules, attrs)
 
-    parsed, earlier = [], set()
+    parsed: list = []
+    earlier: set = set()
     for i, node in enumerate(nodes):
         parsed.append(_parse_node(node, i, earlier))
         earlier.add(parsed[-1][0])

@@ -322,6 +322,8 @@ def compare_to_reference(student_fn: Callable, reference_fn: Callable, inputs: I
     """
     fname = name or getattr(reference_fn, "__name__", "the function")
     for k, inp in enumerate(inputs):
+        args: tuple
+        kwargs: dict
         if isinstance(inp, dict):
             args, kwargs = (), inp
         elif isinstance(inp, tuple):

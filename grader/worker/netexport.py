@@ -87,7 +87,9 @@ def export_module(model: Any) -> dict:
 
 def _export_fx(torch: Any, model: Any) -> dict:
     gm = torch.fx.symbolic_trace(model)
-    nodes, modules, attrs = [], {}, {}
+    nodes: list[dict] = []
+    modules: dict = {}
+    attrs: dict = {}
     for node in gm.graph.nodes:
         if len(nodes) >= MAX_NODES:
             raise ValueError(f"the traced graph has more than {MAX_NODES} nodes")
@@ -132,7 +134,7 @@ def _sequential_leaves(torch: Any, seq: Any) -> list | None:
 def describe_leaf(torch: Any, module: Any) -> dict:
     """``{"type": qualified type name, "config": {...}, "state": {name: float32 ndarray}}``
     for one module (its own parameters and floating-point buffers, not its children's)."""
-    config = {}
+    config: dict[str, Any] = {}
     for name in _CONFIG_ATTRS:
         if name in vars(module):
             value = vars(module)[name]
