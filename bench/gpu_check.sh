@@ -66,16 +66,20 @@ for hw in hw5 lab-iris; do
 done
 
 summarise() {  # a --json result list -> one line per submission
-    .venv/bin/python -c '
-import json, statistics, sys
+    .venv/bin/python - "$1" <<'PY'
+import json
+import statistics
+import sys
+
 rows = json.load(open(sys.argv[1]))
 for r in rows:
-    print(f"  {r[\"student\"]:14s} {r[\"status\"]:9s} {r[\"score\"]:6.1f}/{r[\"max_score\"]:<6.1f} "
-          f"{r.get(\"device\") or \"?\":28s} {r.get(\"wall_time_s\") or 0:7.2f} s")
+    device = r.get("device") or "?"
+    wall = r.get("wall_time_s") or 0.0
+    print(f"  {r['student']:14s} {r['status']:9s} {r['score']:6.1f}/{r['max_score']:<6.1f} {device:28s} {wall:7.2f} s")
 times = [r["wall_time_s"] for r in rows if r.get("wall_time_s")]
 if times:
     print(f"  median per submission {statistics.median(times):.2f} s over {len(times)}")
-' "$1"
+PY
 }
 
 for hw in lab-iris hw5; do
