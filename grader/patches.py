@@ -12,8 +12,10 @@ extra): exact context, no fuzz.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from pathlib import Path
+
+from .config import load_assignment
+from .course import Course
 
 #: The folders under ``reference/<hw>/`` that may hold patches.
 KINDS = ("mutants", "variants")
@@ -53,9 +55,15 @@ def apply_patch(base: str, patch: str) -> str:
 
 
 def reference_file(root: Path, hw: str) -> Path:
-    """The reference solution of ``hw`` (``reference`` in its ``assignment.toml``, default ``<hw>.py``)."""
-    config = tomllib.loads((root / "assignments" / hw / "assignment.toml").read_text(encoding="utf-8"))
-    return root / "reference" / hw / str(config.get("reference", f"{hw}.py"))
+    """The reference solution of ``hw`` in the course at ``root`` (``reference`` in its ``assignment.toml``).
+
+    Raises:
+        PatchError: if the assignment names no reference solution, or the file is missing.
+    """
+    path = load_assignment(Course.at(root), hw).reference_path
+    if path is None:
+        raise PatchError(f"{hw} has no reference solution to patch")
+    return path
 
 
 def materialize(folder: Path, base: Path) -> list[Path]:

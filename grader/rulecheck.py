@@ -44,7 +44,8 @@ def run(rule, w, grads, config, what):
 
 
 def matches(actual, expected, rtol=RTOL, atol=ATOL):
-    """Whether every step in ``actual`` equals the one in ``expected`` (shapes and values within tolerance)."""
+    """Whether every step in ``actual`` equals the one in ``expected`` (shapes, and values within
+    ``rtol``/``atol``; linear regression's tests pass their own, tighter ``atol``)."""
     try:
         return all(np.shape(a) == np.shape(e) and np.allclose(np.asarray(a, dtype=float), e, rtol=rtol, atol=atol,
                                                               equal_nan=True) for a, e in zip(actual, expected))
@@ -52,15 +53,15 @@ def matches(actual, expected, rtol=RTOL, atol=ATOL):
         return False
 
 
-def check_steps(actual, expected, what, mistakes=()):
+def check_steps(actual, expected, what, known=()):
     """``assert_close`` step by step; on a failure, a :class:`Failure` naming the known mistake
-    the student's steps match, with its hint (``mistakes``: triples (description, steps of the
-    mistaken rule, hint)); a plain failure when they match none."""
+    the student's steps match, with its hint (``known``: triples (description, steps of the
+    mistaken rule, hint), as :func:`mistakes` makes them); a plain failure when they match none."""
     for k, (a, e) in enumerate(zip(actual, expected)):
         try:
             assert_close(a, e, rtol=RTOL, atol=ATOL, name=f"{what}: next_w after step {k + 1}")
         except AssertionError as exc:
-            for label, wrong, fix in mistakes:
+            for label, wrong, fix in known:
                 if matches(actual, wrong) and not matches(expected, wrong):
                     raise Failure(f"{exc}. This matches {label}.", hint=fix) from None
             raise

@@ -110,8 +110,8 @@ class GraderPlugin:
             return None
         sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
         return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
-                          excinfo.exconly()[:MAX_REPORT_TEXT], call.when, sections, call.duration, call.start,
-                          call.stop, user_properties=item.user_properties)
+                                 excinfo.exconly()[:MAX_REPORT_TEXT], call.when, sections, call.duration,
+                                 call.start, call.stop, user_properties=item.user_properties)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:

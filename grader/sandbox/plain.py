@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 
 from . import base
-from .base import BOOTSTRAP, STDIO_BOOTSTRAP, Backend, WorkerSpec, rlimits, worker_args, worker_env  # noqa: F401
+from .base import BOOTSTRAP, STDIO_BOOTSTRAP, Backend, WorkerSpec, rlimits, worker_args, worker_env
 
 
 class PlainBackend(Backend):
