@@ -34,6 +34,9 @@ Example::
     max_message_elements = 4000000  # most array elements of one reply or callback, all arrays together
     trusted_memory = "1536MiB"  # data-segment limit (RLIMIT_DATA) of each trusted grading process of
                              # `grader grade`: tests, the reference and the decoded replies (0: none)
+    warm_submissions = 100   # `grader grade` on bwrap or Docker: submissions one sandbox grades in
+                             # turn, each in a child forked from its clean parent, which removes
+                             # all the child left before the next (1: a new sandbox for each)
 
     [environment]            # optional: packages student code may import beyond the base
     packages = ["scikit-learn", "pandas"]   # (numpy, scipy, matplotlib, torch; see grader.imports)
@@ -99,6 +102,7 @@ class Limits:
     max_elements: int = 1_000_000  # per array received from the worker (elements, not bytes)
     max_message_elements: int = 4_000_000  # per reply or callback frame, all arrays together
     trusted_memory: int = 1536 * 2**20  # RLIMIT_DATA of a grading process (bytes; 0: no limit)
+    warm_submissions: int = 100  # submissions one warm sandbox grades in turn (1: a sandbox each)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Limits:
@@ -112,6 +116,10 @@ class Limits:
                 kw[k] = parse_size(v)
             elif k in ("threads", "restarts", "processes", "open_files"):
                 kw[k] = int(v)
+            elif k == "warm_submissions":
+                if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                    raise ValueError(f"limits.{k} must be a whole number of submissions, at least 1, got {v!r}")
+                kw[k] = v
             elif k in ("max_elements", "max_message_elements"):
                 if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 1:
                     raise ValueError(f"limits.{k} must be a positive number of elements, got {v!r}")

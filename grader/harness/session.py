@@ -32,7 +32,7 @@ from ..sandbox import Backend, WorkerProcess
 from ..submissions import Submission
 from . import plugin as plugin_module
 from . import scoring
-from .workers import WorkerSupply, remove_workdir
+from .workers import WorkerSupply
 
 #: pytest's own plugins that a grading run never needs (tests may still use tmp_path,
 #: monkeypatch, capsys, caplog and recwarn).
@@ -192,19 +192,26 @@ class GradingSession:
     def _run_worker(self, sub: Submission, plugin: plugin_module.GraderPlugin, specs: list,
                     result: SubmissionResult) -> None:
         limits = self.config.limits
-        spec, ready = self.workers.take()
+        spec, ready, warm = self.workers.take()
         workdir = spec.workdir
+        kept: WorkerProcess | None = ready  # the session's own once it exists
+        idle_zygote = warm
         try:
             sub.write_to(workdir)
             self.backend.prepare_workdir(spec)
-            waiting = [ready] if ready is not None else []
+            waiting = [ready] if ready is not None and not warm else []
 
             def start_worker() -> WorkerProcess:
                 return waiting.pop() if waiting else self.backend.start(spec)
 
+            # a warm sandbox (see WorkerSupply): the worker is a zygote, which forks this submission's
+            # child and cleans up after it, and the session hands it back for the next submission
             session = RemoteSession(start_worker, sub.load_request(limits.cell_timeout),
-                                    limits, what=sub.main_name or sub.student, fork=self.config.fresh_runs,
-                                    preload=self.config.preload, isolated=self.backend.isolated)
+                                    limits, what=sub.main_name or sub.student,
+                                    fork=self.config.fresh_runs or self.workers.warm,
+                                    preload=self.config.preload, isolated=self.backend.isolated,
+                                    warm=ready if warm else None)
+            kept = None
             try:
                 try:
                     session.ensure()
@@ -225,7 +232,11 @@ class GradingSession:
                     result.tests = plugin.run_items(context)
                     result.metrics = dict(context.metrics)
             finally:
-                session.close()
+                if self.workers.warm:  # its zygote's own CPU time spans every submission it serves
+                    kept = session.detach(cpu_budget=(limits.total_timeout + 5) / 2)
+                    idle_zygote = kept is not None
+                else:
+                    session.close()
                 result.output = session.output[: limits.output]
                 result.peak_memory_bytes = session.peak_memory_bytes or None
                 result.cpu_time_s = round(session.cpu_time_s, 6) if session.cpu_time_s else None
@@ -237,7 +248,7 @@ class GradingSession:
                 result.status = SubmissionStatus.TIMEOUT
             result.message = "; ".join([*cells, *_counted(e.message for e in session.events)])[:4000]
         finally:
-            remove_workdir(workdir)
+            self.workers.give_back(spec, kept, warm=idle_zygote)
 
 
 def _forget_modules(dirs: list[Path]) -> None:

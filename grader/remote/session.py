@@ -43,6 +43,9 @@ class RemoteSession:
             each run (see :meth:`new_run`) is a child forked from it that loads
             the submission afresh. Without it, a new run is a new worker.
         preload: modules the zygote imports (e.g. ``("torch",)``).
+        warm: a worker that is already an idle, clean zygote (a warm sandbox that
+            graded an earlier submission, see :meth:`detach`): it is used first, with
+            neither greeting nor preparation, and ``fork`` is implied.
         isolated: the backend is a real sandbox (its own PID and IPC namespaces and
             scratch folders), so the zygote may kill leftover processes and empty
             ``/tmp`` between runs; False for the unisolated subprocess backend.
@@ -61,14 +64,18 @@ class RemoteSession:
 
     def __init__(self, start_worker: Callable[[], WorkerProcess], load_request: dict | None,
                  limits: Limits, what: str = "the submission", *, fork: bool = False,
-                 preload: tuple[str, ...] | list[str] = (), isolated: bool = True) -> None:
+                 preload: tuple[str, ...] | list[str] = (), isolated: bool = True,
+                 warm: WorkerProcess | None = None) -> None:
         self.start_worker = start_worker
         self.load_request = load_request
         self.limits = limits
         self.what = what
         # fork: the worker is a clean zygote that forks one child per run (see grader.worker.zygote);
         # preload: modules it imports first; isolated: the sandbox lets it clean up after a run
-        self.fork = fork and load_request is not None
+        self.fork = (fork or warm is not None) and load_request is not None
+        self._warm = warm if self.fork else None
+        #: what the zygote said of itself when prepared (None: not a zygote, or a warm one)
+        self.zygote_info: dict | None = None
         self.preload = tuple(preload)
         self.isolated = isolated
         self._child_active = False
@@ -132,17 +139,26 @@ class RemoteSession:
         self.generation += 1
         self._root_cache.clear()
         self._release.clear()
-        proc = self.start_worker()
-        self.channel = Channel(proc, self, self.generation)
         try:
+            if self._warm is not None:  # an idle zygote from the previous submission: straight to the spawn
+                proc, self._warm = self._warm, None
+                proc.reset_usage()
+                self.channel = Channel(proc, self, self.generation)
+                report = self._spawn()
+                if first:
+                    self.load_report = report
+                return
+            proc = self.start_worker()
+            self.channel = Channel(proc, self, self.generation)
             hello = self._exchange(None, min(HELLO_TIMEOUT, max(self.remaining(), 0.1)), "starting the worker")
             if not isinstance(hello, dict) or "hello" not in hello:
                 raise self._violation("the worker did not greet")
             if self.fork:
                 timeout = min(self.limits.load_timeout, max(self.remaining(), 0.1))
                 try:
-                    self.request({"op": "zygote", "preload": list(self.preload), "isolated": self.isolated},
-                                 timeout=timeout, what="preparing the worker", _starting=True)
+                    info = self.request({"op": "zygote", "preload": list(self.preload), "isolated": self.isolated},
+                                        timeout=timeout, what="preparing the worker", _starting=True)
+                    self.zygote_info = info if isinstance(info, dict) else {}
                 except StudentError:  # a worker that cannot fork (Windows): a new worker per run instead
                     self.fork = False
             if self.fork:
@@ -232,10 +248,10 @@ class RemoteSession:
         self._root_cache.clear()
         self._release.clear()
 
-    def _control(self, message: dict, key: str, timeout: float, what: str) -> dict:
+    def _control(self, message: dict, key: str, timeout: float, what: str, nonce: str | None = None) -> dict:
         """A request to the zygote itself; its answer must echo the request's one-time
         nonce under ``key``, which the run's child never sees and so cannot forge."""
-        nonce = secrets.token_hex(16)
+        nonce = nonce or secrets.token_hex(16)
         reply = self._exchange({**message, "nonce": nonce}, timeout, what)
         if not isinstance(reply, dict) or reply.get(key) != nonce:
             raise self._violation(f"an answer out of turn while {what} (the run's process wrote more than "
@@ -305,7 +321,62 @@ class RemoteSession:
     def close(self) -> None:
         """Kill the worker and collect its statistics. (Killing is faster than a
         polite shutdown, and the worker holds nothing that needs flushing.)"""
+        if self._warm is not None:
+            self._warm.close()
+            self._warm = None
         self._stop_worker()
+
+    def detach(self, cpu_budget: float = 0.0) -> WorkerProcess | None:
+        """End the submission and hand back its worker, still running, for the next
+        submission (a warm sandbox), if it can vouch for a fresh state; else close it.
+
+        The worker must be a zygote whose last run ended without a timeout or crash
+        of the zygote itself. The zygote kills the run's processes and cleans up (see
+        :meth:`grader.worker.zygote.Zygote.clean`); it must not refuse, must mark the
+        end of the run's output, and must have used less than ``cpu_budget`` CPU
+        seconds itself (its own ``RLIMIT_CPU`` spans every submission it serves).
+        This submission's output, CPU time and peak memory are collected either way.
+
+        Returns:
+            the worker, idle and clean, or None (it was closed).
+        """
+        if self._warm is not None:  # never used: still idle and clean
+            proc, self._warm = self._warm, None
+            return proc
+        if (not self.fork or self.channel is None or self.dead_reason
+                or (self.zygote_info is not None and self.zygote_info.get("shared_mappings"))):
+            self._stop_worker()
+            return None
+        proc = self.channel.proc
+        self._child_active = False
+        self._next_generation()
+        nonce = secrets.token_hex(16)
+        try:
+            reply = self._control({"op": "end", "mark": True}, "ended", min(10.0, max(self.remaining(), 0.1)),
+                                  "ending the run", nonce=nonce)
+        except RemoteError:
+            self._stop_worker()
+            return None
+        output = None
+        deadline = time.monotonic() + 2.0
+        while output is None and time.monotonic() < deadline and proc.poll() is None:
+            output = proc.output.cut(wire.end_marker(nonce))
+            if output is None:
+                time.sleep(0.002)
+        zygote_cpu = reply.get("zygote_cpu")
+        if output is None or type(zygote_cpu) is not float or not zygote_cpu < cpu_budget:
+            self._stop_worker()
+            return None
+        self.outputs.append(output)
+        cpu, peak = proc.read_usage()
+        child_cpu = reply.get("cpu")
+        self.cpu_time_s += cpu if cpu is not None else \
+            max(self._worker_cpu, child_cpu if type(child_cpu) is float else 0.0)
+        self.peak_memory_bytes = max(self.peak_memory_bytes, peak or 0)
+        self._worker_cpu = 0.0
+        self.channel.close()
+        self.channel = None
+        return proc
 
     @property
     def output(self) -> str:

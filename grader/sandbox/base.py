@@ -87,6 +87,30 @@ class OutputBuffer:
                     self.dropped += cut
                     del self.tail[:cut]
 
+    def cut(self, marker: bytes) -> str | None:
+        """The text up to ``marker`` (which must end what was fed so far); the buffer
+        then holds only what came after it. None if the marker is not at the end
+        yet (the reader has not caught up). A warm sandbox's output is one stream
+        for many submissions: the zygote writes a marker no child can forge
+        between them (:func:`grader.worker.wire.end_marker`)."""
+        with self.lock:
+            if self.dropped:  # the tail is whole (cap bytes) and holds the end of the stream
+                at = self.tail.rfind(marker)
+                if at < 0:
+                    return None
+                before = bytes(self.head) + f"\n[... {self.dropped} bytes of output dropped ...]\n".encode() \
+                    + bytes(self.tail[:at])
+                after = bytes(self.tail[at + len(marker):])
+            else:  # head and tail are one contiguous stream
+                stream = bytes(self.head + self.tail)
+                at = stream.rfind(marker)
+                if at < 0:
+                    return None
+                before, after = stream[:at], stream[at + len(marker):]
+            self.head, self.tail, self.dropped = bytearray(), bytearray(), 0
+        self.feed(after)
+        return before.decode("utf-8", "replace")
+
     def text(self) -> str:
         with self.lock:
             middle = f"\n[... {self.dropped} bytes of output dropped ...]\n" if self.dropped else ""
@@ -114,6 +138,7 @@ class WorkerProcess:
         to_worker, from_worker: file descriptors of the request and reply pipes.
         output: the captured stdout/stderr (:class:`OutputBuffer`).
         started: ``time.monotonic()`` when it was started.
+        submissions: how many submissions it has graded (a warm sandbox grades several).
     """
 
     def __init__(self, popen: subprocess.Popen, to_worker: int, from_worker: int,
@@ -126,6 +151,7 @@ class WorkerProcess:
         self.spec = spec
         self.drain = drain
         self.started = time.monotonic()
+        self.submissions = 0
         self.rusage_cpu = 0.0
         self.sandbox_cpu: float | None = None  # CPU seconds of the whole sandbox, where the backend knows
         self.sandbox_peak_memory: int | None = None  # bytes, idem
@@ -165,6 +191,17 @@ class WorkerProcess:
         while self.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)
         return self.exit_status
+
+    def reset_usage(self) -> None:
+        """Start counting the sandbox's CPU time and peak memory afresh (a warm sandbox's
+        next submission); where the backend cannot, :attr:`sandbox_cpu` stays None."""
+        self.sandbox_cpu = self.sandbox_peak_memory = None
+        self.backend.reset_usage(self)
+
+    def read_usage(self) -> tuple[float | None, int | None]:
+        """The sandbox's CPU seconds and peak memory (bytes) since it started or since
+        :meth:`reset_usage`, while it runs; None for what the backend does not know."""
+        return self.backend.read_usage(self)
 
     def kill(self) -> None:
         """Kill the worker and everything it started. Idempotent."""
@@ -271,6 +308,13 @@ class Backend(ABC):
 
     def cleanup(self, proc: WorkerProcess) -> None:
         """Called after the worker is gone: remove anything it left behind."""
+
+    def reset_usage(self, proc: WorkerProcess) -> None:
+        """Reset the counters behind :meth:`read_usage` (see :meth:`WorkerProcess.reset_usage`)."""
+
+    def read_usage(self, proc: WorkerProcess) -> tuple[float | None, int | None]:
+        """A running sandbox's CPU seconds and peak memory in bytes, where known (cgroups)."""
+        return None, None
 
     def start(self, spec: WorkerSpec) -> WorkerProcess:
         """Start a worker for ``spec``.

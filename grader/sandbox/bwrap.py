@@ -260,6 +260,15 @@ class BwrapBackend(Backend):
             proc.sandbox_cpu = cg.cpu_time()
             proc.sandbox_peak_memory = cg.peak_memory()
 
+    def reset_usage(self, proc: WorkerProcess) -> None:
+        cg = self._cgroups.get(proc.spec.slot)
+        if cg is not None:
+            cg.reset_usage()
+
+    def read_usage(self, proc: WorkerProcess) -> tuple[float | None, int | None]:
+        cg = self._cgroups.get(proc.spec.slot)
+        return (cg.cpu_time(), cg.peak_memory()) if cg is not None else (None, None)
+
     def exit_note(self, proc: WorkerProcess) -> str:
         cg = self._cgroups.get(proc.spec.slot)
         if cg is not None and cg.out_of_memory():

@@ -62,6 +62,14 @@ def cpu_time(dirs: dict[str, Path]) -> float | None:
     return None if ns is None else ns / 1e9
 
 
+def reset_usage(dirs: dict[str, Path]) -> None:
+    """Reset a cgroup's peak memory (to its current use) and CPU time (to 0)."""
+    if "memory" in dirs:
+        _write(dirs["memory"] / "memory.max_usage_in_bytes", 0)
+    if "cpuacct" in dirs:
+        _write(dirs["cpuacct"] / "cpuacct.usage", 0)
+
+
 class SlotCgroup:
     """The cgroups of one sandbox slot (one per controller that is mounted).
 
@@ -102,6 +110,12 @@ class SlotCgroup:
             _write(self.dirs["pids"] / "pids.max", processes)
         if "cpuacct" in self.dirs:
             _write(self.dirs["cpuacct"] / "cpuacct.usage", 0)
+
+    def reset_usage(self) -> None:
+        """Count CPU time, peak memory and OOM kills from now (a warm sandbox's next submission)."""
+        reset_usage(self.dirs)
+        if "memory" in self.dirs:
+            self._oom_kills = self._oom_kill_count()
 
     def wrap(self, argv: list[str]) -> list[str]:
         """``argv`` preceded by a shell that moves itself into the cgroups, then execs it:

@@ -397,6 +397,14 @@ class DockerBackend(Backend):
                     f"{proc.spec.limits.memory / 2**20:.0f} MiB)")
         return ""
 
+    def reset_usage(self, proc: WorkerProcess) -> None:
+        assert isinstance(proc, DockerWorkerProcess)
+        cgroups.reset_usage(proc.cgroups)
+
+    def read_usage(self, proc: WorkerProcess) -> tuple[float | None, int | None]:
+        assert isinstance(proc, DockerWorkerProcess)
+        return cgroups.cpu_time(proc.cgroups), cgroups.peak_memory(proc.cgroups)
+
     def kill(self, proc: WorkerProcess) -> None:
         assert isinstance(proc, DockerWorkerProcess)
         proc.read_stats()  # the cgroup goes with the container

@@ -471,3 +471,11 @@ PREFIX_SIZE = _PREFIX.size
 
 def frame_length(prefix: bytes) -> int:
     return _PREFIX.unpack(prefix)[0]
+
+
+def end_marker(nonce: str) -> bytes:
+    """What a zygote writes to its stdout once every process of a run is dead (``end``
+    with ``mark``): the trusted side cuts that run's output there (see
+    :meth:`grader.sandbox.base.OutputBuffer.cut`). ``nonce`` is the ``end`` request's,
+    which no child sees, so no child can end its output early."""
+    return f"\x00grader-run-end {nonce}\x00".encode()

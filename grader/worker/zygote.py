@@ -17,6 +17,22 @@ run would cost a ``torch`` import each time (1.5-3 s), so instead:
    everything a run could leave for the next one (see :meth:`Zygote.clean`)
    before it forks again.
 
+The same zygote also serves one *submission* after another (a warm sandbox,
+see :class:`grader.harness.workers.WorkerSupply`): between two students the
+trusted side refills the read-only submission folder and the next ``spawn``
+copies the new files in. What keeps one student's child from the next is what
+keeps two runs apart, plus three things that only matter between students:
+
+* a child keeps no descriptor of the zygote's but its stdio (closed at fork),
+  and the zygote restores its stdio's status flags and pipe size after each
+  run (a child may set ``O_NONBLOCK`` on the shared pipe);
+* the zygote reports any shared memory mapping it holds (``shared_mappings``
+  in its ``prepare`` reply): a child could write through one into the next
+  child, so the trusted side then starts a new sandbox per submission;
+* ``end`` with ``mark`` writes the nonce to the zygote's stdout once every
+  process of the run is dead, so the trusted side can cut each student's
+  output from the shared stream at a point no child can forge.
+
 The zygote relays whole frames from the trusted side to the child and bytes
 from the child back, so a child can never read a control request; the zygote
 answers ``spawn`` and ``end`` with the trusted side's one-time ``nonce``, which
@@ -47,8 +63,10 @@ from typing import Any
 from . import wire
 
 try:
+    import fcntl
     import resource
 except ImportError:  # Windows (which has no fork either: see supported())
+    fcntl = None  # type: ignore[assignment]
     resource = None  # type: ignore[assignment]
 
 #: Writable places a run could use to leave something for the next one (when isolated).
@@ -93,8 +111,11 @@ def _op_of(payload: bytearray) -> Any:
     if len(payload) < 4:
         return None
     hlen = int.from_bytes(payload[:4], "big")
+    head = bytes(payload[4:4 + hlen])
+    if b'"spawn"' not in head and b'"end"' not in head:  # every relayed call: no JSON to parse
+        return None
     try:
-        header = json.loads(bytes(payload[4:4 + hlen]))
+        header = json.loads(head)
     except ValueError:
         return None
     m = header.get("m") if isinstance(header, dict) else None
@@ -131,6 +152,8 @@ class Zygote:
         self.snapshot: list[tuple[str, bytes | None, int]] = []
         self.cleaned = False  # nothing has run since the last successful clean
         self.keep: dict[str, set[str]] = {}  # per folder: what the sandbox made there (not ours to remove)
+        self.stdio: dict[int, tuple[int, int | None]] = {}  # fd: (status flags, pipe size) at prepare
+        self.children_cpu = 0.0  # CPU seconds of reaped children when the current run began
 
     # ------------------------------------------------------------------ set-up
     def prepare(self, preload: list[str]) -> dict:
@@ -151,7 +174,8 @@ class Zygote:
         self.limits = {r: resource.getrlimit(r) for r in _rlimit_names()}
         self.snapshot = _snapshot(self.home)
         self.keep = {folder: _not_ours(folder) for folder in (self.home, *SCRATCH_DIRS)}
-        return {"zygote": os.getpid(), "preloaded": loaded}
+        self.stdio = {fd: state for fd in (0, 1, 2) if (state := _fd_state(fd)) is not None}
+        return {"zygote": os.getpid(), "preloaded": loaded, "shared_mappings": shared_mappings()}
 
     # ------------------------------------------------------------------ the loop
     def serve(self, spawn_child) -> None:
@@ -180,7 +204,7 @@ class Zygote:
                     if op == "spawn":
                         self._spawn(request, nonce, spawn_child)
                     else:
-                        self._end(nonce)
+                        self._end(nonce, mark=isinstance(request, dict) and request.get("mark") is True)
                 elif self.sock is not None:
                     wire.write_frame(self.sock, [len(payload).to_bytes(wire.PREFIX_SIZE, "big"), payload])
                 else:
@@ -202,25 +226,37 @@ class Zygote:
         parent_sock, child_sock = socket.socketpair()
         gc.freeze()  # the child's garbage collector leaves the zygote's objects alone: no copy-on-write storm
         pid = os.fork()
-        if pid == 0:  # the child: nothing of the zygote's channel stays open in it
+        if pid == 0:  # the child: no descriptor of the zygote's stays open in it but stdio
             try:
                 parent_sock.close()
-                os.close(self.fd_in)
-                os.close(self.fd_out)
+                fd = child_sock.detach()
+                _close_all_but(0, 1, 2, fd)
                 if not self.isolated:
                     os.setpgid(0, 0)
-                spawn_child(child_sock.detach(), request)
+                spawn_child(fd, request)
             finally:
                 os._exit(0)
         child_sock.close()
+        self.children_cpu = _children_cpu()
         self.cleaned = False
         self.child = pid
         self.sock = parent_sock.detach()
 
-    def _end(self, nonce: Any) -> None:
+    def _end(self, nonce: Any, mark: bool = False) -> None:
+        """Kill the run, clean up, and answer with the CPU seconds of the run's reaped
+        processes (``cpu``) and of the zygote itself (``zygote_cpu``). With ``mark``, first
+        write ``wire.end_marker(nonce)`` to stdout: no process of the run is left to write after it."""
         self._kill_child()
         problem = self.clean()
-        self._reply({"ended": nonce, **({"refused": problem} if problem else {})})
+        if mark and not problem and isinstance(nonce, str):
+            try:
+                _write_all(1, wire.end_marker(nonce))
+            except OSError:
+                problem = "could not write the end of the run's output"
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        self._reply({"ended": nonce, "cpu": round(_children_cpu() - self.children_cpu, 6),
+                     "zygote_cpu": round(usage.ru_utime + usage.ru_stime, 6),
+                     **({"refused": problem} if problem else {})})
 
     def _pump_child(self) -> bool:
         """Copy what the child wrote to the trusted side; False once the child's end is closed."""
@@ -323,6 +359,9 @@ class Zygote:
                     resource.setrlimit(which, (soft, hard))
             except (ValueError, OSError):
                 problems.append(f"could not restore rlimit {which}")
+        for fd, state in self.stdio.items():  # the open file descriptions a child shared with us
+            if _fd_state(fd) != state and not _set_fd_state(fd, state):
+                problems.append(f"could not restore descriptor {fd}")
         self.cleaned = not problems
         return "; ".join(problems) or None
 
@@ -332,6 +371,80 @@ class Zygote:
             return
         for ring in _KEYRINGS:
             self.libc.syscall(number, _KEYCTL_CLEAR, ring)
+
+
+def shared_mappings() -> list[str]:
+    """The shared memory mappings of this process a forked child could write through to
+    the next child (``/proc/self/maps`` lines): writable ones, anonymous or deleted ones,
+    and those of a file this uid may write (``mprotect`` could make them writable). A
+    read-only file's shared mapping (glibc's ``gconv-modules.cache``) is harmless. The
+    zygote can vouch for a fresh state only without them. Empty where ``/proc`` is missing."""
+    found = []
+    try:
+        with open("/proc/self/maps") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        parts = line.split(maxsplit=5)
+        if len(parts) < 2 or not parts[1].endswith("s"):
+            continue
+        path = parts[5] if len(parts) > 5 else ""
+        if ("w" in parts[1] or not path.startswith("/") or path.endswith("(deleted)")
+                or path.startswith(("/dev/", "/memfd:")) or os.access(path, os.W_OK)):
+            found.append(line.strip())
+    return found
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _close_all_but(*keep: int) -> None:
+    """Close every descriptor of this process but ``keep``."""
+    try:
+        fds = [int(e) for e in os.listdir("/proc/self/fd")]
+    except OSError:
+        fds = list(range(resource.getrlimit(resource.RLIMIT_NOFILE)[0]))
+    for fd in fds:
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _fd_state(fd: int) -> tuple[int, int | None] | None:
+    """A descriptor's status flags and, for a pipe, its size (None: not open)."""
+    try:
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    except OSError:
+        return None
+    size = None
+    if hasattr(fcntl, "F_GETPIPE_SZ"):
+        try:
+            size = fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
+        except OSError:
+            size = None
+    return flags, size
+
+
+def _set_fd_state(fd: int, state: tuple[int, int | None]) -> bool:
+    flags, size = state
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags)
+        if size is not None:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+    except OSError:
+        return False
+    return _fd_state(fd) == state
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _rlimit_names() -> list[int]:
