@@ -72,7 +72,10 @@ except ImportError:  # Windows (which has no fork either: see supported())
 #: Writable places a run could use to leave something for the next one (when isolated).
 SCRATCH_DIRS = ("/tmp", "/dev/shm")
 _SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}
+_KEYCTL_GET_KEYRING_ID = 0
 _KEYCTL_CLEAR = 7
+_KEYCTL_INVALIDATE = 21
+_KEYS_GONE_S = 1.0  # how long the kernel's key collector may take to drop an invalidated key
 _KEYRINGS = (-3, -4, -5)  # session, user, user-session keyrings
 _PR_SET_DUMPABLE = 4
 
@@ -153,6 +156,7 @@ class Zygote:
         self.cleaned = False  # nothing has run since the last successful clean
         self.keep: dict[str, set[str]] = {}  # per folder: what the sandbox made there (not ours to remove)
         self.stdio: dict[int, tuple[int, int | None]] = {}  # fd: (status flags, pipe size) at prepare
+        self.own_keys: set[int] = set()  # the zygote's own keyrings (listed in /proc/keys, emptied after runs)
         self.children_cpu = 0.0  # CPU seconds of reaped children when the current run began
 
     # ------------------------------------------------------------------ set-up
@@ -175,6 +179,7 @@ class Zygote:
         self.snapshot = _snapshot(self.home)
         self.keep = {folder: _not_ours(folder) for folder in (self.home, *SCRATCH_DIRS)}
         self.stdio = {fd: state for fd in (0, 1, 2) if (state := _fd_state(fd)) is not None}
+        self.own_keys = self._own_keyrings()
         return {"zygote": os.getpid(), "preloaded": loaded, "shared_mappings": shared_mappings()}
 
     # ------------------------------------------------------------------ the loop
@@ -352,7 +357,8 @@ class Zygote:
             problems.append(f"could not restore the submission's files in {self.home}")
         if self.isolated:  # unisolated, these would be the user's own
             _remove_sysv_ipc(self.libc)
-            self._clear_keyrings()
+            if not self._clear_keyrings():
+                problems.append("keys a run made are still listed")
         for which, (soft, hard) in self.limits.items():
             try:
                 if resource.getrlimit(which) != (soft, hard):
@@ -365,12 +371,33 @@ class Zygote:
         self.cleaned = not problems
         return "; ".join(problems) or None
 
-    def _clear_keyrings(self) -> None:
+    def _own_keyrings(self) -> set[int]:
+        """The ids of the zygote's session, user and user-session keyrings (made now if missing:
+        clearing a missing session keyring would make one later, which would then look like a run's)."""
         number = _SYS_KEYCTL.get(platform.machine())
         if self.libc is None or number is None:
-            return
+            return set()
+        self.libc.syscall.restype = ctypes.c_long
+        ids = {self.libc.syscall(number, _KEYCTL_GET_KEYRING_ID, ring, 1) for ring in _KEYRINGS}
+        return {i for i in ids if i > 0}
+
+    def _clear_keyrings(self) -> bool:
+        """Invalidate every key of this uid a run made (its description alone, listed in
+        ``/proc/keys``, would carry a message to the next run), empty the session and user
+        keyrings, and wait for the kernel to collect the keys; False if some are still listed."""
+        number = _SYS_KEYCTL.get(platform.machine())
+        if self.libc is None or number is None:
+            return True
+        for key in set(_run_keys()) - self.own_keys:
+            self.libc.syscall(number, _KEYCTL_INVALIDATE, key)
         for ring in _KEYRINGS:
             self.libc.syscall(number, _KEYCTL_CLEAR, ring)
+        deadline = time.monotonic() + _KEYS_GONE_S
+        while set(_run_keys()) - self.own_keys:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
 
 
 def shared_mappings() -> list[str]:
@@ -445,6 +472,29 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def _run_keys() -> list[int]:
+    """Ids of the keys of this uid listed in ``/proc/keys`` but the per-uid keyrings themselves
+    (``_uid.N``, ``_uid_ses.N``: made on first use, emptied by the zygote, never removed)."""
+    uid = os.getuid()
+    keys = []
+    try:
+        with open("/proc/keys") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        parts = line.split(None, 8)
+        if len(parts) < 9 or parts[5] != str(uid):
+            continue
+        if parts[7] == "keyring" and parts[8].startswith(("_uid.", "_uid_ses.")):
+            continue
+        try:
+            keys.append(int(parts[0], 16))
+        except ValueError:
+            continue
+    return keys
 
 
 def _rlimit_names() -> list[int]:
