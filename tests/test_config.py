@@ -41,6 +41,8 @@ def test_limits_defaults():
     assert (limits.load_timeout, limits.cell_timeout, limits.call_timeout, limits.total_timeout) == (60, 30, 10, 300)
     assert (limits.memory, limits.disk, limits.output) == (3 * 2**30, 64 * 2**20, 256 * 2**10)
     assert (limits.restarts, limits.processes, limits.threads) == (2, 256, 0)
+    assert limits.warm_submissions == 100
+    assert Limits.from_dict({"warm_submissions": 1}).warm_submissions == 1
 
 
 @pytest.mark.parametrize("d, match", [
@@ -50,6 +52,9 @@ def test_limits_defaults():
     ({"cell_timeout": float("nan")}, "must be positive"),
     ({"memory": "lots"}, "not a size"),
     ({"restarts": "two"}, "invalid literal"),
+    ({"warm_submissions": 0}, "at least 1"),
+    ({"warm_submissions": 2.5}, "whole number"),
+    ({"warm_submissions": True}, "whole number"),
 ])
 def test_limits_from_dict_rejects(d, match):
     with pytest.raises(ValueError, match=match):

@@ -8,7 +8,9 @@ backend for speed; the end-to-end scoring test runs on both backends.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -458,3 +460,49 @@ def test_assert_messages_hide_pytest_introspection(make_course):
     with_message, without = result.tests
     assert with_message.message == "inc(1) should be 3, got 2"
     assert without.message.startswith("assert 2 == 3")
+
+
+# --------------------------------------------------------------------------- warm sandboxes
+
+
+@pytest.mark.sandbox
+def test_warm_sandboxes_grade_a_batch_exactly_as_new_sandboxes_do(make_course):
+    """On bubblewrap, one sandbox grades submission after submission (a zygote forks a child
+    for each); a crash or timeout costs that sandbox, never a grade. The results must be those
+    of a new sandbox per submission (``warm_submissions = 1``), test by test."""
+    course = make_course(hidden={"test_hidden_checks.py": HIDDEN_CHECKS})
+    notebook = ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", '
+                '"metadata": {}, "outputs": [], "execution_count": null, "id": "a", "source": '
+                + json.dumps("print('from the notebook')\n" + REFERENCE) + "}]}")
+    sources = [("good", REFERENCE), ("wrong", WRONG), ("prints", "print('hello from prints')\n" + REFERENCE),
+               ("crash_on_import", "import os\nos._exit(7)\n"),
+               ("after_crash", REFERENCE), ("raises", REFERENCE.replace("return x + 1", "return 1 / 0")),
+               ("segfault_in_call", REFERENCE.replace("return x * x", "import ctypes; ctypes.string_at(0)")),
+               ("after_segfault", WRONG), ("notebook", notebook), ("last", REFERENCE)]
+    subs = [course.submission(name, src, suffix=".ipynb" if name == "notebook" else ".py")
+            for name, src in sources]
+
+    def grade(config):
+        backend = make_backend("bwrap")
+        session = GradingSession(config, backend, slot=SLOT)
+        try:
+            return {r.student: r for r in session.grade(subs)}, session.workers.reused
+        finally:
+            session.close()
+            backend.close()
+
+    warm, reused = grade(course.config)
+    cold_config = load_assignment(Course.at(course.root), "syn")
+    object.__setattr__(cold_config, "limits", dataclasses.replace(cold_config.limits, warm_submissions=1))
+    cold, cold_reused = grade(cold_config)
+
+    assert cold_reused == 0 and reused >= 5, reused
+    for name, _ in sources:
+        w, c = warm[name], cold[name]
+        assert (w.status, w.score, w.max_score) == (c.status, c.score, c.max_score), name
+        assert [(t.name, t.status, t.score) for t in w.tests] == [(t.name, t.status, t.score) for t in c.tests], name
+    assert warm["good"].score == warm["last"].score == warm["after_crash"].score == 7.0
+    assert warm["crash_on_import"].status is SubmissionStatus.CRASHED
+    assert "hello from prints" in warm["prints"].output and "hello" not in warm["wrong"].output + warm["good"].output
+    assert "from the notebook" in warm["notebook"].output and "notebook" not in warm["last"].output
+    assert all(warm[name].cpu_time_s and warm[name].peak_memory_bytes for name in ("good", "last"))
