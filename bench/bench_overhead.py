@@ -11,7 +11,9 @@ copy of the course, and reports medians:
 * the same submissions graded with the same pytest tests, but with the
   student's code imported into the test process (no worker, no sandbox):
   the student's compute plus the test logic. This mode exists only here; the
-  grader itself never does it;
+  grader itself never does it. Its 15 "inputs unchanged" checks fail at once
+  (they read the worker's copy of the arguments, and there is none), so the
+  baseline is a little cheaper than the real test logic;
 * overhead = sandboxed per-submission time minus in-process time;
 * components: worker start (sandbox + Python + numpy import, until the
   worker's hello), one call's round trip, one worker's close (kill and
@@ -80,8 +82,29 @@ class InProcessSession(GradingSession):
                 exec(compile(src, "<submission>", "exec"), module.__dict__)
             except Exception:
                 pass
-        context = plugin_module.Context(module, types.SimpleNamespace(call_timeout=0))
+        context = plugin_module.Context(module, InProcessState(self.config.limits))
         result.tests = plugin.run_items(context)
+
+
+class InProcessState:
+    """What the plugin asks of a submission's session (time left, limits, callbacks), with
+    no worker behind it: the baseline's student code runs in this process."""
+
+    def __init__(self, limits) -> None:
+        self.call_timeout = limits.call_timeout
+        self.max_elements = limits.max_elements
+        self.max_message_elements = limits.max_message_elements
+        self.deadline = time.monotonic() + limits.total_timeout
+        self.dead_reason = None
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def clear_callbacks(self) -> None:
+        pass
+
+    def expire(self) -> None:
+        self.dead_reason = "out of time"
 
 
 def batch(course: Course, jobs: int, backend: str = "bwrap") -> tuple[float, list[float]]:
@@ -101,6 +124,9 @@ def in_process(course: Course) -> tuple[float, list[float]]:
     results = session.grade(subs)
     total = time.perf_counter() - t0
     session.close()
+    broken = [r for r in results if r.status.value == "internal_error"]
+    if broken:  # a baseline that did not run the tests would make any overhead look small or large
+        raise SystemExit(f"the in-process baseline failed: {broken[0].message[:500]}")
     return total, [r.wall_time_s for r in results]
 
 
