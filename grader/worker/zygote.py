@@ -400,6 +400,15 @@ class Zygote:
         return True
 
 
+def _lines(path: str) -> list[str]:
+    """The lines of a ``/proc`` file; none where it is missing."""
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except OSError:
+        return []
+
+
 def shared_mappings() -> list[str]:
     """The shared memory mappings of this process a forked child could write through to
     the next child (``/proc/self/maps`` lines): writable ones, anonymous or deleted ones,
@@ -407,12 +416,7 @@ def shared_mappings() -> list[str]:
     read-only file's shared mapping (glibc's ``gconv-modules.cache``) is harmless. The
     zygote can vouch for a fresh state only without them. Empty where ``/proc`` is missing."""
     found = []
-    try:
-        with open("/proc/self/maps") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return []
-    for line in lines:
+    for line in _lines("/proc/self/maps"):
         parts = line.split(maxsplit=5)
         if len(parts) < 2 or not parts[1].endswith("s"):
             continue
@@ -479,12 +483,7 @@ def _run_keys() -> list[int]:
     (``_uid.N``, ``_uid_ses.N``: made on first use, emptied by the zygote, never removed)."""
     uid = os.getuid()
     keys = []
-    try:
-        with open("/proc/keys") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return []
-    for line in lines:
+    for line in _lines("/proc/keys"):
         parts = line.split(None, 8)
         if len(parts) < 9 or parts[5] != str(uid):
             continue
