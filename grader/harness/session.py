@@ -145,7 +145,7 @@ class GradingSession:
         test_dirs = [d for d in (self.public_dir, self.hidden_dir) if d is not None]
         _forget_modules(test_dirs)
         try:
-            pytest.main(self.pytest_args(), plugins=[plugin, plugin_module])
+            pytest.main(self.pytest_args(), plugins=[plugin, plugin_module, plugin_module.fixtures_for(plugin)])
         finally:
             _forget_modules(test_dirs)
         for item in plugin.items:
