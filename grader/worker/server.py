@@ -146,6 +146,7 @@ class Worker:
 
     def _load(self, req: dict) -> dict:
         _copy_submission()
+        _apply_gpu_cap(_GPU_CAP)  # here, in the process that runs the student's code (a zygote must not touch CUDA)
         sys.path.insert(0, os.getcwd())
         start = time.perf_counter()
         if req["kind"] == "notebook":
@@ -411,11 +412,18 @@ def _device() -> str:
         return "cpu"
 
 
+#: the share of each GPU's memory a worker may allocate through torch (``gpu_memory_fraction``; 0: no cap)
+_GPU_CAP: Any = 0
+
+
 def _apply_gpu_cap(fraction: Any) -> None:
     """Cap the share of each GPU's memory torch may allocate in this process
     (``torch.cuda.set_per_process_memory_fraction``), where torch and CUDA are
     available. Imports torch only when a cap is set. A cooperative limit: the
-    student's code could lift it; the GPU's own size is the hard bound."""
+    student's code could lift it; the GPU's own size is the hard bound.
+
+    Called when the submission is loaded, never before a worker becomes a zygote:
+    CUDA initialised in a process is unusable in the children it forks."""
     if not fraction:
         return
     try:
@@ -492,7 +500,8 @@ def main(argv: list[str] | None = None) -> None:
     fd_in, fd_out = int(argv[0]), int(argv[1])
     limits = json.loads(argv[2]) if len(argv) > 2 else {}
     _apply_limits(limits)
-    _apply_gpu_cap(limits.get("gpu_memory_fraction"))
+    global _GPU_CAP
+    _GPU_CAP = limits.get("gpu_memory_fraction")
     zygote.preload_modules(limits.get("preload"))  # before the hello: a warm spare has paid for them
     sys.dont_write_bytecode = True
     for stream in (sys.stdout, sys.stderr):  # the worker is killed, not shut down: never hold output back
