@@ -335,7 +335,8 @@ class RemoteSession:
         :meth:`grader.worker.zygote.Zygote.clean`); it must not refuse, must mark the
         end of the run's output, and must have used less than ``cpu_budget`` CPU
         seconds itself (its own ``RLIMIT_CPU`` spans every submission it serves).
-        This submission's output, CPU time and peak memory are collected either way.
+        This submission's output, CPU time and peak memory are collected either way;
+        a sandbox given up here adds no event to the submission (its tests are over).
 
         Returns:
             the worker, idle and clean, or None (it was closed).
@@ -351,11 +352,12 @@ class RemoteSession:
         self._child_active = False
         self._next_generation()
         nonce = secrets.token_hex(16)
+        graded = len(self.events)
         try:
             reply = self._control({"op": "end", "mark": True}, "ended", min(10.0, max(self.remaining(), 0.1)),
                                   "ending the run", nonce=nonce)
-        except RemoteError:
-            self._stop_worker()
+        except RemoteError:  # (its worker is stopped) the tests are over: not the submission's failure, the
+            del self.events[graded:]  # sandbox is only given up
             return None
         output = None
         deadline = time.monotonic() + 2.0
