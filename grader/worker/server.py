@@ -298,10 +298,11 @@ OPERATIONS = {
 }
 
 
-def _serve_child(fd: int, request: dict) -> None:
-    """A zygote's child: load the submission afresh (the spawn request) and serve the run."""
-    os.set_inheritable(fd, False)
-    Worker(fd, fd).serve_requests(first=request)
+def _serve_child(fd_in: int, fd_out: int, request: dict) -> None:
+    """A zygote's child: load the submission afresh (the spawn request) and serve the run,
+    reading requests on ``fd_in`` and writing replies to ``fd_out`` (see :mod:`.zygote`)."""
+    os.set_inheritable(fd_in, False)
+    Worker(fd_in, fd_out).serve_requests(first=request)
 
 
 class _Iterator:

@@ -23,9 +23,10 @@ trusted side refills the read-only submission folder and the next ``spawn``
 copies the new files in. What keeps one student's child from the next is what
 keeps two runs apart, plus three things that only matter between students:
 
-* a child keeps no descriptor of the zygote's but its stdio (closed at fork),
-  and the zygote restores its stdio's status flags and pipe size after each
-  run (a child may set ``O_NONBLOCK`` on the shared pipe);
+* a child keeps no descriptor of the zygote's but its stdio and the reply
+  channel (closed at fork), and the zygote restores their status flags and
+  pipe sizes after each run (a child may set ``O_NONBLOCK`` or ``O_ASYNC`` on
+  the pipes it shares with the zygote);
 * the zygote reports any shared memory mapping it holds (``shared_mappings``
   in its ``prepare`` reply): a child could write through one into the next
   child, so the trusted side then starts a new sandbox per submission;
@@ -33,8 +34,10 @@ keeps two runs apart, plus three things that only matter between students:
   process of the run is dead, so the trusted side can cut each student's
   output from the shared stream at a point no child can forge.
 
-The zygote relays whole frames from the trusted side to the child and bytes
-from the child back, so a child can never read a control request; the zygote
+The zygote relays whole frames from the trusted side to the child, so a child
+can never read a control request. In a sandbox (``isolated``) the child writes
+its replies straight to the trusted side; unisolated, where a ``setsid``
+grandchild could outlive its run, the zygote relays them too. The zygote
 answers ``spawn`` and ``end`` with the trusted side's one-time ``nonce``, which
 no child ever sees, so a child cannot fake the end of its run and stay alive.
 
@@ -155,7 +158,7 @@ class Zygote:
         self.snapshot: list[tuple[str, bytes | None, int]] = []
         self.cleaned = False  # nothing has run since the last successful clean
         self.keep: dict[str, set[str]] = {}  # per folder: what the sandbox made there (not ours to remove)
-        self.stdio: dict[int, tuple[int, int | None]] = {}  # fd: (status flags, pipe size) at prepare
+        self.stdio: dict[int, tuple[int, int | None]] = {}  # fd: (status flags, pipe size) at prepare (shared)
         self.own_keys: set[int] = set()  # the zygote's own keyrings (listed in /proc/keys, emptied after runs)
         self.children_cpu = 0.0  # CPU seconds of reaped children when the current run began
 
@@ -178,7 +181,7 @@ class Zygote:
         self.limits = {r: resource.getrlimit(r) for r in _rlimit_names()}
         self.snapshot = _snapshot(self.home)
         self.keep = {folder: _not_ours(folder) for folder in (self.home, *SCRATCH_DIRS)}
-        self.stdio = {fd: state for fd in (0, 1, 2) if (state := _fd_state(fd)) is not None}
+        self.stdio = {fd: state for fd in (0, 1, 2, self.fd_out) if (state := _fd_state(fd)) is not None}
         self.own_keys = self._own_keyrings()
         return {"zygote": os.getpid(), "preloaded": loaded, "shared_mappings": shared_mappings()}
 
@@ -187,8 +190,9 @@ class Zygote:
         """Relay between the trusted side and the current child until the channel closes.
 
         Args:
-            spawn_child: called in a new child with (socket fd, spawn request);
-                it serves that run and never returns.
+            spawn_child: called in a new child with (the socket it reads requests
+                from, the descriptor it writes replies to, the spawn request); it
+                serves that run and never returns.
         """
         while True:
             fds = [self.fd_in] + ([self.sock] if self.sock is not None else [])
@@ -235,10 +239,15 @@ class Zygote:
             try:
                 parent_sock.close()
                 fd = child_sock.detach()
-                _close_all_but(0, 1, 2, fd)
+                # isolated, the child writes its replies straight to the trusted side (no relay: a hop
+                # less per call); the zygote kills every process of the sandbox before it answers
+                # anything itself, so nothing of a run can write into its answers. Unisolated, a
+                # setsid grandchild could outlive the run: replies then go through the zygote.
+                reply_fd = self.fd_out if self.isolated else fd
+                _close_all_but(0, 1, 2, fd, reply_fd)
                 if not self.isolated:
                     os.setpgid(0, 0)
-                spawn_child(fd, request)
+                spawn_child(fd, reply_fd, request)
             finally:
                 os._exit(0)
         child_sock.close()

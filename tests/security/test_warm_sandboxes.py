@@ -19,7 +19,7 @@ import pytest
 
 from grader.config import Limits
 from grader.harness.workers import empty_folder
-from grader.remote import RemoteSession, SubmissionProxy
+from grader.remote import RemoteSession, SubmissionProxy, WorkerCrashed
 from grader.sandbox import make_backend
 from grader.sandbox.base import WorkerSpec
 
@@ -86,9 +86,14 @@ def leave_ipc():
 
 
 def poison_descriptors():
-    """The zygote's stdio is shared with this child: make its writes fail or stall."""
+    """The zygote's stdio and reply pipe are shared with this child: make its writes fail or stall."""
     done = []
-    for fd in (1, 2):
+    for fd in sorted(int(e) for e in os.listdir("/proc/self/fd")):
+        try:
+            if not os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:") or fd == 0:
+                continue
+        except OSError:
+            continue
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK | os.O_APPEND)
         done.append(fd)
         try:
@@ -300,7 +305,7 @@ def test_nothing_of_a_hostile_submission_reaches_the_next(slot):
     assert not any("w" in line.split()[1] for line in shared), f"writable shared pages: {shared}"
     shmid, _key = poison.leave_ipc()
     assert shmid >= 0
-    assert poison.poison_descriptors() == [1, 2]
+    assert {1, 2} <= set(poison.poison_descriptors())
     assert poison.poison_environment() is True
     assert slot.finish(session), "the zygote could not clean up after the hostile submission"
     assert "POISON-OUTPUT" in session.output
@@ -343,8 +348,10 @@ def test_each_submission_gets_only_its_own_output(slot):
 def test_a_crashed_or_timed_out_submission_gives_no_sandbox_back(slot):
     _baseline(slot)
     session, poison = slot.grade(POISON + "\ndef die():\n    os.kill(os.getppid(), signal.SIGKILL)\n")
-    with pytest.raises(Exception):  # noqa: B017 - WorkerCrashed: the zygote is gone
+    try:  # its reply goes straight to the trusted side: it may arrive before the sandbox falls
         poison.die()
+    except WorkerCrashed:
+        pass
     assert not slot.finish(session)
     session, probe = slot.grade(PROBE)
     assert probe.describe()["processes"] == []
