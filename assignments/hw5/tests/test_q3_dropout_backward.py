@@ -33,9 +33,11 @@ def _scale_and_cache(submission, x, param):
 
 
 def test_test_mode_passes_the_gradient_through(submission):
-    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    # 20 units: a forward pass that (wrongly) drops units in test mode keeps at least one of them but
+    # once in a million runs, so it is judged against its own mask rather than a made-up cache
+    x = np.arange(1.0, 21.0).reshape(4, 5)
     scale, cache = _scale_and_cache(submission, x, {"p": 0.5, "mode": "test"})
-    dout = np.array([[0.1, -0.2], [0.3, -0.4]])
+    dout = np.linspace(-1.0, 1.0, 20).reshape(4, 5)
     dx = submission.dropout_backward(dout, cache)
     try:
         d = as_numeric(dx).astype(float)
