@@ -130,7 +130,6 @@ class WorkerSupply:
                     and proc.submissions < self.config.limits.warm_submissions:
                 self._kept = (spec, proc)
                 return
-        if proc is not None:
             proc.close()
         remove_workdir(spec.workdir)
         if self.warm:

@@ -310,10 +310,7 @@ class RemoteSession:
             proc = self.channel.proc
             proc.close()
             self.outputs.append(proc.output.text())
-            self.cpu_time_s += proc.sandbox_cpu if proc.sandbox_cpu is not None else \
-                max(self._worker_cpu, proc.rusage_cpu)
-            self.peak_memory_bytes = max(self.peak_memory_bytes, proc.sandbox_peak_memory or 0)
-            self._worker_cpu = 0.0
+            self._add_usage(proc.sandbox_cpu, proc.rusage_cpu, proc.sandbox_peak_memory)
             self.channel.close()
             self.channel = None
             self._child_active = False
@@ -372,13 +369,18 @@ class RemoteSession:
         self.outputs.append(output)
         cpu, peak = proc.read_usage()
         child_cpu = reply.get("cpu")
-        self.cpu_time_s += cpu if cpu is not None else \
-            max(self._worker_cpu, child_cpu if type(child_cpu) is float else 0.0)
-        self.peak_memory_bytes = max(self.peak_memory_bytes, peak or 0)
-        self._worker_cpu = 0.0
+        self._add_usage(cpu, child_cpu if type(child_cpu) is float else 0.0, peak)
         self.channel.close()
         self.channel = None
         return proc
+
+    def _add_usage(self, sandbox_cpu: float | None, process_cpu: float, peak: int | None) -> None:
+        """Count a finished worker's (or run's) CPU seconds and peak memory (bytes): the sandbox's
+        where the backend measures it, else the larger of the worker's own report and
+        ``process_cpu`` (what its parent saw it use)."""
+        self.cpu_time_s += sandbox_cpu if sandbox_cpu is not None else max(self._worker_cpu, process_cpu)
+        self.peak_memory_bytes = max(self.peak_memory_bytes, peak or 0)
+        self._worker_cpu = 0.0
 
     @property
     def output(self) -> str:

@@ -255,10 +255,8 @@ class BwrapBackend(Backend):
 
     def cleanup(self, proc: WorkerProcess) -> None:
         self._kill_uid(proc.spec.slot)
-        cg = self._cgroups.get(proc.spec.slot)
-        if cg is not None:
-            proc.sandbox_cpu = cg.cpu_time()
-            proc.sandbox_peak_memory = cg.peak_memory()
+        if proc.spec.slot in self._cgroups:
+            proc.sandbox_cpu, proc.sandbox_peak_memory = self.read_usage(proc)
 
     def reset_usage(self, proc: WorkerProcess) -> None:
         cg = self._cgroups.get(proc.spec.slot)

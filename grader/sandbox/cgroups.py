@@ -104,12 +104,9 @@ class SlotCgroup:
                                   ("memory.memsw.limit_in_bytes", "memory.limit_in_bytes")):
                 if _write(mem / first, memory) and (not (mem / second).exists() or _write(mem / second, memory)):
                     break
-            _write(mem / "memory.max_usage_in_bytes", 0)
-            self._oom_kills = self._oom_kill_count()
         if "pids" in self.dirs:
             _write(self.dirs["pids"] / "pids.max", processes)
-        if "cpuacct" in self.dirs:
-            _write(self.dirs["cpuacct"] / "cpuacct.usage", 0)
+        self.reset_usage()
 
     def reset_usage(self) -> None:
         """Count CPU time, peak memory and OOM kills from now (a warm sandbox's next submission)."""

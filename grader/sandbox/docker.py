@@ -238,7 +238,7 @@ class DockerWorkerProcess(WorkerProcess):
     def read_stats(self) -> None:
         """Record the container's peak memory (bytes) and CPU time (s) from its cgroups,
         while they exist (until the container stops)."""
-        peak, seconds = cgroups.peak_memory(self.cgroups), cgroups.cpu_time(self.cgroups)
+        seconds, peak = self.read_usage()
         if peak is not None:
             self.sandbox_peak_memory = peak
         if seconds is not None:

@@ -235,7 +235,7 @@ class Zygote:
         parent_sock, child_sock = socket.socketpair()
         gc.freeze()  # the child's garbage collector leaves the zygote's objects alone: no copy-on-write storm
         pid = os.fork()
-        if pid == 0:  # the child: no descriptor of the zygote's stays open in it but stdio
+        if pid == 0:  # the child: no descriptor of the zygote's stays open in it but stdio and its replies'
             try:
                 parent_sock.close()
                 fd = child_sock.detach()
@@ -280,10 +280,7 @@ class Zygote:
             data = b""
         if not data:
             return False
-        view = memoryview(data)
-        while view:
-            n = os.write(self.fd_out, view)
-            view = view[n:]
+        _write_all(self.fd_out, data)
         return True
 
     def _child_gone(self) -> None:
