@@ -137,9 +137,8 @@ def print_check(result: SubmissionResult, *, hidden_points: float | None = None,
 def summary_table(results: Iterable[SubmissionResult], title: str) -> Table:
     """One row per submission: status, score, time, and what went wrong."""
     table = Table(title=title, show_lines=False)
-    for col, kw in (("student", {}), ("status", {}), ("score", {"justify": "right"}),
-                    ("hidden", {"justify": "right"}), ("time (s)", {"justify": "right"}), ("message", {})):
-        table.add_column(col, **kw)
+    for col in ("student", "status", "score", "hidden", "time (s)", "message"):
+        table.add_column(col, justify="right" if col in ("score", "hidden", "time (s)") else "left")
     for r in results:
         hidden = [t for t in r.tests if t.visibility is Visibility.HIDDEN]
         h = f"{_points(sum(t.score for t in hidden))}/{_points(sum(t.max_score for t in hidden))}" if hidden else "-"

@@ -16,7 +16,7 @@ intermediate result and :data:`MAX_WORK` multiply-adds per forward pass
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -161,7 +161,10 @@ def rebuild(description: Any) -> RebuiltNetwork:
         raise RebuildError("the network's forward must return one tensor")
     live = _live(parsed)
 
-    steps, tensors, linear, used = [], {}, [], set()
+    steps: list[tuple[str, str, int, Callable[..., Any] | None]] = []  # (node, what, kind, step); see Plan
+    tensors: dict[tuple[str, ...], Any] = {}  # ("a", attr) or ("m", module, key) -> torch tensor
+    linear: list = []
+    used: set[tuple[str, ...]] = set()
     state_of: dict[str, Any] = {}
     attr_shapes = {}  # get_attr node name -> its array's shape
     for name, op, target, _, _ in parsed:
@@ -228,7 +231,7 @@ def export_network(model: Any) -> RebuiltNetwork:
 def _sequential_graph(layers: Any) -> dict:
     if not isinstance(layers, list) or not 1 <= len(layers) <= MAX_NODES - 2:
         raise RebuildError(f"a Sequential network must have 1 to {MAX_NODES - 2} layers")
-    nodes = [{"name": "x", "op": "placeholder", "target": "x", "args": [], "kwargs": {}}]
+    nodes: list[dict[str, Any]] = [{"name": "x", "op": "placeholder", "target": "x", "args": [], "kwargs": {}}]
     for i in range(len(layers)):
         nodes.append({"name": f"layer{i}", "op": "call_module", "target": str(i),
                       "args": [{"node": nodes[-1]["name"]}], "kwargs": {}})

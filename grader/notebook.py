@@ -120,8 +120,8 @@ def transform_ipython(source: str) -> str:
     start = 0
     while True:
         first = next((i for i in range(start, len(lines)) if lines[i].strip()), None)
-        is_magic = first is not None and lines[first].lstrip().startswith("%%")
-        if not is_magic:  # a cell magic is never Python: parse only what could be
+        if first is None or not lines[first].lstrip().startswith("%%"):  # a cell magic is never Python:
+            # parse only what could be
             body = source if start == 0 else "\n".join(lines[start:])
             return body if _parses(body) else "\n".join(_line(line) for line in lines[start:])
         header = lines[first].strip()[2:]

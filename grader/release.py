@@ -217,6 +217,8 @@ RECORD = "releases.json"  # in reference/<assignment>/: instructor-only, kept wi
 def record_path(config: AssignmentConfig) -> Path:
     """Where the releases of ``config``'s assignment are recorded: ``reference/<name>/releases.json``
     (instructor-only, never released; commit it with the course)."""
+    if config.course is None:
+        raise ReleaseError(f"{config.name} was not loaded from a course folder: no place to record its releases")
     return config.course.reference_dir(config.name) / RECORD
 
 

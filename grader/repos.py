@@ -107,8 +107,8 @@ def find_main(tree: Path, config: AssignmentConfig) -> tuple[Path | None, str | 
     depth, _, best = found[0]
     rivals = [p for d, _, p in found[1:] if d == depth and p.name == best.name]
     if rivals:
-        names = ", ".join(str(p.relative_to(tree)) for p in [best, *rivals])
-        return None, f"several {best.name} at the same depth ({names}); keep one"
+        listed = ", ".join(str(p.relative_to(tree)) for p in [best, *rivals])
+        return None, f"several {best.name} at the same depth ({listed}); keep one"
     return best, None
 
 
@@ -160,8 +160,8 @@ def read_repo(repo: Path, student: str, config: AssignmentConfig, before: dateti
     except (RepoError, subprocess.TimeoutExpired) as exc:
         return Submission(student=student, problem=f"{repo.name}: git cannot read it: {exc}")
     if picked is None:
-        when = f" at or before {before.isoformat()}" if before else ""
-        return Submission(student=student, problem=f"{repo.name} has no commit{when}")
+        cutoff = f" at or before {before.isoformat()}" if before else ""
+        return Submission(student=student, problem=f"{repo.name} has no commit{cutoff}")
     sha, when = picked
     with tempfile.TemporaryDirectory(prefix="grader-repo-") as tmp:
         tree = Path(tmp)

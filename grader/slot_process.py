@@ -178,7 +178,8 @@ def _grading_process_main(fd: int) -> None:
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     conn = Connection(fd)
     try:
-        _slot_main(*conn.recv(), _Inbox(conn), _Outbox(conn))
+        course_root, assignment, backend_name, hide, options, slot, jobs = conn.recv()
+        _slot_main(course_root, assignment, backend_name, hide, options, slot, jobs, _Inbox(conn), _Outbox(conn))
     except (EOFError, OSError, KeyboardInterrupt):  # the parent is gone (KeyboardInterrupt: the watcher's)
         pass
 

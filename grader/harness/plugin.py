@@ -102,8 +102,8 @@ class GraderPlugin:
         and formatting it parses the source of every frame: about 20 ms per failing test, most of
         a wrong submission's grading time. Skips, and items that are not plain test functions
         (unittest cases), get pytest's own report."""
-        excinfo = call.excinfo
-        if excinfo is None:
+        excinfo, when = call.excinfo, call.when
+        if excinfo is None or when == "collect":
             return None
         self.excinfos[call.when] = excinfo
         if type(item) is not pytest.Function or isinstance(excinfo.value, (pytest.skip.Exception,
@@ -111,7 +111,7 @@ class GraderPlugin:
             return None
         sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
         return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
-                                 excinfo.exconly()[:MAX_REPORT_TEXT], call.when, sections, call.duration,
+                                 excinfo.exconly()[:MAX_REPORT_TEXT], when, sections, call.duration,
                                  call.start, call.stop, user_properties=item.user_properties)
 
     @pytest.hookimpl(tryfirst=True)
@@ -197,7 +197,7 @@ class GraderPlugin:
                                                       f"({limits.total_timeout:g} s)"))
                     _teardown_all(item)
                 else:
-                    results.append(scoring.score(spec, reports, self.excinfos))
+                    results.append(scoring.score(spec, reports or [], self.excinfos))
                 self.excinfos = {}  # their tracebacks hold the test's frames, and so its arrays
         finally:
             self.context = None

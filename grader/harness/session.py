@@ -105,6 +105,8 @@ class GradingSession:
             if path is not None:
                 name = f"grader_reference_{self.config.name.replace('-', '_')}"
                 spec = importlib.util.spec_from_file_location(name, path)
+                if spec is None or spec.loader is None:
+                    raise HarnessError(f"the reference solution {path} cannot be imported (not a Python file?)")
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[name] = module
                 spec.loader.exec_module(module)
@@ -276,10 +278,16 @@ def _cells(report: Any) -> list[dict]:
     return [c for c in cells if isinstance(c, dict)] if isinstance(cells, list) else []
 
 
+def _error_of(cell: dict) -> dict:
+    """A cell report's ``error`` (a dict the worker wrote), or an empty one."""
+    err = cell.get("error")
+    return err if isinstance(err, dict) else {}
+
+
 def _syntax_error(report: Any) -> str | None:
     for cell in _cells(report):
         if cell.get("status") == "syntax_error":
-            err = cell.get("error") if isinstance(cell.get("error"), dict) else {}
+            err = _error_of(cell)
             return f"SyntaxError: {str(err.get('message', ''))[:500]}"
     return None
 
@@ -290,7 +298,7 @@ def _cell_problems(report: Any, kind: str) -> list[str]:
         status = cell.get("status")
         if status not in ("error", "timeout"):
             continue
-        err = cell.get("error") if isinstance(cell.get("error"), dict) else {}
+        err = _error_of(cell)
         label = f"cell {cell.get('index')}" if kind == "notebook" else "the module"
         if status == "timeout":
             out.append(f"{label} {err.get('message', 'timed out')}")

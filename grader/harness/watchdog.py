@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from typing import Iterator
+from typing import Any, Iterator
 
 GRACE_S = 0.5
 
@@ -44,7 +44,7 @@ class Watchdog:
         self.available = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
         self._active = False
         self.fired = False
-        self._previous: object = None
+        self._previous: Any = None  # signal.getsignal's value: a handler, SIG_DFL or SIG_IGN
         self._installed = False
 
     def _handler(self, signum: int, frame: object) -> None:

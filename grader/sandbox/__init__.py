@@ -80,7 +80,7 @@ def make_backend(name: str = "auto", *, hide: list[Path] | tuple[Path, ...] = ()
         raise SandboxError(f"--gpus needs the Docker sandbox (--sandbox docker); the {name} sandbox cannot "
                            "give workers GPUs")
     try:
-        cls = backend_class(name)
+        cls: Any = backend_class(name)  # each backend's constructor takes its own options
     except ImportError as exc:
         raise SandboxError(f"the {name} sandbox cannot run on this platform ({exc}); "
                            "pass --sandbox subprocess to run without isolation") from None

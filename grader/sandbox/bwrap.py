@@ -156,11 +156,11 @@ class BwrapBackend(Backend):
         5. the worker's code, read-only, and its working directory.
         """
         args = ["--ro-bind", "/usr", "/usr"]
-        for d in SYSTEM_DIRS:
-            if os.path.islink(d):
-                args += ["--symlink", os.readlink(d), d]
-            elif os.path.isdir(d):
-                args += ["--ro-bind", d, d]
+        for system_dir in SYSTEM_DIRS:
+            if os.path.islink(system_dir):
+                args += ["--symlink", os.readlink(system_dir), system_dir]
+            elif os.path.isdir(system_dir):
+                args += ["--ro-bind", system_dir, system_dir]
         for f in ETC_FILES:
             args += ["--ro-bind-try", f, f]
         args += ["--proc", "/proc", "--dev", "/dev",

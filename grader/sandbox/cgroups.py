@@ -123,6 +123,8 @@ class SlotCgroup:
 
     def _oom_kill_count(self) -> int:
         mem = self.dirs.get("memory")
+        if mem is None:
+            return 0
         try:
             for line in (mem / "memory.oom_control").read_text().splitlines():
                 if line.startswith("oom_kill "):

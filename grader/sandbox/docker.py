@@ -186,7 +186,9 @@ class DockerWorkerProcess(WorkerProcess):
 
     def __init__(self, container, streams: AttachedStreams, output: OutputBuffer, backend: DockerBackend,
                  spec: WorkerSpec, cgroups: dict[str, Path], host_pid: int) -> None:
-        super().__init__(None, streams.to_worker, streams.from_worker, output, backend, spec, streams.reader)
+        # no host process of its own: pid, poll, kill and the usage come from the container
+        super().__init__(None, streams.to_worker,  # type: ignore[arg-type]
+                         streams.from_worker, output, backend, spec, streams.reader)
         self.container = container
         self.streams = streams
         self.cgroups = cgroups

@@ -26,7 +26,7 @@ import random
 import shutil
 import sys
 import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -44,7 +44,7 @@ _BINOPS = {
     "floordiv": operator.floordiv, "mod": operator.mod, "pow": operator.pow, "matmul": operator.matmul,
     "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
 }
-_UNOPS = {"neg": operator.neg, "pos": operator.pos, "abs": operator.abs}
+_UNOPS: dict[str, Callable[[Any], Any]] = {"neg": operator.neg, "pos": operator.pos, "abs": operator.abs}
 
 _RLIMITS = {key: getattr(resource, name, None) for key, name in (
     ("as", "RLIMIT_AS"), ("data", "RLIMIT_DATA"), ("cpu", "RLIMIT_CPU"), ("fsize", "RLIMIT_FSIZE"),
@@ -507,7 +507,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.dont_write_bytecode = True
     for stream in (sys.stdout, sys.stderr):  # the worker is killed, not shut down: never hold output back
         try:
-            stream.reconfigure(line_buffering=True)
+            stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # a TextIOWrapper, or replaced
         except (AttributeError, ValueError):
             pass
     os.set_inheritable(fd_in, False)

@@ -274,6 +274,7 @@ class Zygote:
 
     def _pump_child(self) -> bool:
         """Copy what the child wrote to the trusted side; False once the child's end is closed."""
+        assert self.sock is not None  # called only while a child's channel is open
         try:
             data = os.read(self.sock, 1 << 20)
         except OSError:
@@ -288,6 +289,7 @@ class Zygote:
         zygote leaves with the child's status, so that the trusted side sees the crash
         of the code it was running."""
         pid, self.child = self.child, None
+        assert self.sock is not None
         os.close(self.sock)
         self.sock = None
         status = 0
