@@ -3,9 +3,8 @@
 Usage: ``.venv/bin/python scripts/make_patch.py HW FILE.py [FILE.py ...]``: for each
 file (a copy of ``reference/HW``'s solution with one mistake, its docstring saying
 "Must lose points in: ..."), writes ``FILE.patch`` next to it, checks that the patch
-gives the file back byte for byte, and leaves the ``.py`` in place (git ignores it
-under ``reference/hw2/mutants/`` and ``reference/hw3/mutants/``; elsewhere remove it
-or add the folder to ``.gitignore``). See ``grader/patches.py``.
+gives the file back byte for byte, and leaves the ``.py`` in place (git ignores
+``reference/hw*/mutants/*.py``; commit the patch). See ``grader/patches.py``.
 """
 
 from __future__ import annotations

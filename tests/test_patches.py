@@ -3,6 +3,7 @@ a file that differs from it, and a patch that no longer applies is an error."""
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,34 @@ ROOT = Path(__file__).resolve().parent.parent
 PATCHES = sorted((ROOT / "reference").glob("*/*/*.patch"))
 
 
+HWS = sorted(p.name for p in (ROOT / "reference").iterdir() if (p / "mutants").is_dir())
+
+
+def _shared_lines(a: str, b: str) -> float:
+    """The share of ``a``'s lines that ``b`` repeats in the same order (difflib's matching blocks)."""
+    a_lines, b_lines = a.splitlines(), b.splitlines()
+    matcher = difflib.SequenceMatcher(None, a_lines, b_lines, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / len(a_lines)
+
+
 def test_the_whole_file_copies_are_gone():
-    assert len(PATCHES) >= 90  # hw2 and hw3's mutants
-    for hw in ("hw2", "hw3"):
-        tracked = [p for p in (ROOT / "reference" / hw / "mutants").glob("*.py") if not p.with_suffix(".patch").is_file()]
-        assert tracked == [], f"{hw}: mutants without a patch: {tracked}"
+    assert HWS == ["hw1", "hw2", "hw3", "hw4", "hw5"]
+    for hw in HWS:
+        mutants = sorted((ROOT / "reference" / hw / "mutants").glob("*.py"))
+        assert len(mutants) >= 15
+        unpatched = [p.name for p in mutants if not p.with_suffix(".patch").is_file()]
+        assert unpatched == [], f"{hw}: mutants kept as whole files instead of patches: {unpatched}"
+
+
+@pytest.mark.parametrize("hw", HWS)
+def test_variants_are_other_implementations_not_copies_of_the_reference(hw: str):
+    """A variant is a whole solution in another style (loops, einsum, float32, torch): it shares
+    under a third of the reference's lines (today at most a fifth); a near-copy that changes a
+    few functions belongs in a patch."""
+    base = reference_file(ROOT, hw).read_text(encoding="utf-8")
+    for variant in sorted((ROOT / "reference" / hw / "variants").glob("*.py")):
+        shared = _shared_lines(base, variant.read_text(encoding="utf-8"))
+        assert shared < 1 / 3, f"{variant.name} repeats {shared:.0%} of {hw}'s reference"
 
 
 @pytest.mark.parametrize("patch", PATCHES, ids=lambda p: f"{p.parts[-3]}/{p.stem}")

@@ -2,11 +2,11 @@
 
 An assignment ``<hw>`` ships ``reference/<hw>/variants/*.py`` (correct
 implementations in other styles: full marks) and ``reference/<hw>/mutants/*.py``
-(one plausible mistake each; hw2 and hw3 keep theirs as ``*.patch``, which
+(one plausible mistake each, kept as ``*.patch`` against the reference, which
 ``tests/conftest.py`` turns into those files first; the docstring says "Must lose points in:
-<questions>."). The validity tests grade all of them, the reference and the
+<questions>."). ``test_validity.py`` grades all of them, the reference and the
 template through the real pipeline (bubblewrap sandbox, public + hidden tests)
-in one session, and assert that right and wrong are told apart.
+in one session per assignment, and asserts that right and wrong are told apart.
 """
 
 from __future__ import annotations
