@@ -1,128 +1,20 @@
-"""Helpers for test authors: comparisons with messages a student can act on.
+"""Comparisons with messages a student can act on.
 
-Every helper raises ``AssertionError`` with a message that names the problem:
-a value that is not numeric data, a wrong shape, NaN or infinity where the
-expected value is finite, or the worst element outside the tolerance with its
-index and both values. See ``docs/writing-tests.md``.
+Every helper raises ``AssertionError`` (a :class:`Failure` where it knows the hint) with a message
+that names the problem: a value that is not numeric data, a wrong shape, NaN or infinity where the
+expected value is finite, the worst element outside the tolerance with its index and both values,
+an argument changed in place, or a known mistake matched by its value.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .remote.errors import CallTimeout, MissingName, ProtocolViolation, RemoteError, StudentError, WorkerCrashed, _text
-from .remote.proxies import RemoteObject, SubmissionProxy, _args_text, _session_of
-
-# --------------------------------------------------------------------------- the student's code, called from tests
-# (helpers for test authors: also importable from grader.remote, as the hidden tests name them)
-
-
-def seed(submission: SubmissionProxy | RemoteObject, value: int) -> None:
-    """Seed ``random``, ``numpy.random`` and (if imported) ``torch`` in the worker."""
-    _session_of(submission).request({"op": "seed", "seed": int(value)}, what="seeding the worker")
-
-
-def describe_module(obj: RemoteObject) -> dict:
-    """Facts about a remote ``torch.nn.Module``.
-
-    Returns:
-        ``{"type": str, "n_params": int, "linear": [(in, out), ...], "modules": [str, ...]}``.
-        The facts are reported by the worker, so a hostile submission could
-        misreport them; they decide architecture rules, never accuracy.
-
-    Raises:
-        StudentError: if the object is not a torch module.
-    """
-    if not isinstance(obj, RemoteObject):
-        raise StudentError("describe_module", {"type": "TypeError",
-                                               "message": f"expected a torch.nn.Module, got {type(obj).__name__}"})
-    info = obj._req({"op": "describe_module", "obj": obj}, f"inspecting {obj._name()}")
-    if not isinstance(info, dict):
-        raise ProtocolViolation("describe_module returned no dict")
-    linear = info.get("linear", [])
-    info["linear"] = [tuple(x) for x in linear] if isinstance(linear, list) else []
-    return info
-
-
-@dataclass
-class CallRecord:
-    """What :func:`call_with_args` returns: the result, and the arguments as
-    the student's function left them (after any in-place changes)."""
-
-    result: Any
-    args: list
-    kwargs: dict
-
-
-def call_with_args(fn: RemoteObject, *args: Any, **kwargs: Any) -> CallRecord:
-    """Call a remote function and also fetch its arguments back after the call,
-    so a test can check that the function did not change its inputs in place
-    (arrays reach the worker as copies: the test's own arrays never change).
-
-    Raises:
-        TypeError: if ``fn`` is not a remote object; the errors of a call otherwise.
-    """
-    if not isinstance(fn, RemoteObject):
-        raise TypeError(f"expected a remote function, got {type(fn).__qualname__}")
-    reply = fn._req({"op": "call", "obj": fn, "args": list(args), "kwargs": kwargs, "echo_args": True},
-                    f"{fn._name()}({_args_text(args, kwargs)})")
-    if not isinstance(reply, dict) or not {"result", "args", "kwargs"} <= set(reply):
-        raise ProtocolViolation("a call with its arguments echoed returned no record")
-    got_args = reply["args"] if isinstance(reply["args"], list) else []
-    got_kwargs = reply["kwargs"] if isinstance(reply["kwargs"], dict) else {}
-    return CallRecord(reply["result"], got_args, got_kwargs)
-
-
-def identity(obj: RemoteObject) -> int:
-    """A number that tells one worker object from another (its ``id()`` in the worker):
-    two remote handles to the same object give the same number while it lives.
-    Handles are made per reply, so comparing handles themselves never works.
-
-    Raises:
-        TypeError: if ``obj`` is not a remote object.
-    """
-    if not isinstance(obj, RemoteObject):
-        raise TypeError(f"expected a remote object, got {type(obj).__qualname__}")
-    n = obj._req({"op": "identity", "obj": obj}, f"id({obj._name()})")
-    if type(n) is not int:
-        raise ProtocolViolation("identity returned no int")
-    return n
-
-
-def bind_name(submission: SubmissionProxy, name: str, value: Any) -> None:
-    """Bind a top-level name of the student's namespace to ``value`` (plain data, a
-    remote object, or a trusted function, which the student's code then calls back
-    into). Used to put the reference in place of a helper another question grades;
-    see :func:`grader.testing.reference_in_place`.
-
-    Raises:
-        MissingName: the submission does not define ``name`` (nothing is bound).
-    """
-    session = _session_of(submission)
-    session.root_attr(name)  # MissingName when it is not there
-    session.request({"op": "setattr", "obj": None, "name": name, "value": value}, what=f"binding `{name}`")
-    session._root_cache.pop(name, None)
-
-
-def type_name(obj: Any) -> str:
-    """The qualified type name of a remote object (or of a local value)."""
-    if isinstance(obj, RemoteObject):
-        return obj._type_name
-    return type(obj).__qualname__
-
-
-def remote_repr(obj: RemoteObject) -> str:
-    """The student object's own ``repr`` (capped), fetched from the worker."""
-    text = obj._req({"op": "repr", "obj": obj}, f"repr({obj._name()})")
-    return _text(text, 2000)
-
-__all__ = ["Failure", "assert_close", "assert_equal", "assert_inputs_unchanged", "assert_raises",
-           "compare_to_reference", "fresh_run", "random_array", "as_numeric", "reference_in_place",
-           "responds_to_input", "assert_close_naming"]
+from ..remote.errors import StudentError
+from ..remote.proxies import RemoteObject
+from .calls import call_with_args
 
 
 class Failure(AssertionError):
@@ -426,68 +318,6 @@ def assert_inputs_unchanged(student_fn: RemoteObject, *args: Any, name: str | No
     return record.result
 
 
-@contextmanager
-def reference_in_place(submission: SubmissionProxy, reference: Any, names: Iterable[str]) -> Iterator[list[str]]:
-    """Inside the block, the student's top-level functions ``names`` are the reference's.
-
-    A function of another question that the function under test calls (``affine_backward``
-    inside ``two_layer_net``) is then the reference's, so that question's mistake is not
-    charged twice. The student's code calls the reference back on the trusted side, with
-    plain data both ways. Names the submission or the reference does not define are left
-    alone. Yields the names it replaced. The student's own functions are put back on
-    leaving (a worker restarted meanwhile has them already).
-
-    Raises:
-        the errors of a call into the worker (:class:`~grader.remote.RemoteError`).
-    """
-    session = _session_of(submission)
-    saved: list[tuple[str, Any]] = []
-    generation = session.generation
-    try:
-        for name in names:
-            fn = getattr(reference, name, None)
-            if not callable(fn):
-                continue
-            try:
-                own = getattr(submission, name)
-            except MissingName:
-                continue
-            bind_name(submission, name, fn)
-            saved.append((name, own))
-        yield [name for name, _ in saved]
-    finally:
-        if session.generation == generation and not session.dead_reason:
-            for name, own in reversed(saved):
-                try:
-                    bind_name(submission, name, own)
-                except RemoteError:
-                    break
-
-
-def rerun_with_reference(check: Callable[[], Any], submission: SubmissionProxy, reference: Any,
-                         names: Iterable[str]) -> Any:
-    """``check()``; if it fails, ``check()`` again with ``names`` bound to the reference's
-    functions (:func:`reference_in_place`). Passes when either run passes; otherwise
-    raises the first run's failure, which describes the student's own code.
-
-    A timeout or a crash of the first run is raised as it is (the worker was restarted).
-    """
-    try:
-        return check()
-    except (CallTimeout, WorkerCrashed):
-        raise
-    except AssertionError as first:
-        try:
-            with reference_in_place(submission, reference, names) as replaced:
-                if not replaced:
-                    raise first
-                return check()
-        except (CallTimeout, WorkerCrashed):
-            raise
-        except AssertionError:
-            raise first from None
-
-
 def assert_raises(exc_types: str | tuple[str, ...], student_fn: RemoteObject, *args: Any,
                   name: str | None = None, **kwargs: Any) -> StudentError:
     """Assert that the student's function raises one of ``exc_types`` (class
@@ -510,42 +340,6 @@ def assert_raises(exc_types: str | tuple[str, ...], student_fn: RemoteObject, *a
         raise AssertionError(f"{fname} should raise {' or '.join(wanted)}, "
                              f"but raised {exc.exc_type}: {exc.exc_message}") from None
     raise AssertionError(f"{fname} should raise {' or '.join(wanted)}, but it returned normally")
-
-
-@contextmanager
-def fresh_run(submission: SubmissionProxy) -> Iterator[SubmissionProxy]:
-    """Run the block against a fresh copy of the submission, discarded afterwards.
-
-    Inside the block, ``submission`` is the student's code loaded anew in a
-    process that shares nothing with any earlier run: no module state, no file
-    in its home, ``/tmp`` or ``/dev/shm``, no leftover process, no IPC object.
-    So a submission cannot remember one training run's data in the next (a
-    fold's held-out labels, say). After the block that process is killed and
-    cleaned away, and objects obtained inside it can no longer be used.
-
-    With ``fresh_runs = true`` in ``assignment.toml`` (and ``preload = ["torch"]``)
-    a run is a child forked from a clean, pre-imported worker: it costs the
-    submission's own load time plus a few milliseconds. Without it, a run is a
-    whole new worker (imports included).
-
-    Example::
-
-        for k, (train, test) in enumerate(folds):
-            with fresh_run(submission):
-                model = submission.train_model(submission.build_model(), X[train], y[train])
-
-    Raises:
-        CallTimeout, WorkerCrashed: the fresh copy could not be started or loaded.
-    """
-    session = _session_of(submission)
-    session.new_run()
-    try:
-        yield submission
-    finally:
-        try:
-            session.end_run()
-        except RemoteError:
-            pass
 
 
 PROBE = np.array([-3.0, -1.0, -0.25, 0.25, 1.0, 3.0])
