@@ -11,23 +11,24 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import click
 
 from . import __version__, console
 from .console import Abort
 
+F = TypeVar("F", bound=Callable[..., Any])  # a command function, as click's decorators take it
 BACKENDS = click.Choice(["auto", "bwrap", "docker", "subprocess"])
 
 
-def sandbox_option(help: str) -> Any:
+def sandbox_option(help: str) -> Callable[[F], F]:
     """``--sandbox`` (the issue's name), with ``--backend`` kept as an alias."""
     return click.option("--sandbox", "--backend", "backend", type=BACKENDS, default="auto", show_default=True,
                         help=help)
 
 
-def image_option(f: Any) -> Any:
+def image_option(f: F) -> F:
     from .sandbox.docker_engine import DEFAULT_IMAGE, IMAGE_ENV
 
     return click.option("--image", default=DEFAULT_IMAGE, envvar=IMAGE_ENV, show_default=True, show_envvar=True,
@@ -46,18 +47,18 @@ def _check_gpus(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
-def gpus_option(f: Any) -> Any:
+def gpus_option(f: F) -> F:
     return click.option("--gpus", default=None, callback=_check_gpus, metavar="all|N|device=ID,...",
                         help="GPUs for Docker workers (needs --sandbox docker and the NVIDIA container "
                         "toolkit): each worker gets one, spread over these.")(f)
 
 
-def course_option(f: Any) -> Any:
+def course_option(f: F) -> F:
     return click.option("--course", "course", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="Course root: the folder holding assignments/ (default: current directory).")(f)
 
 
-def db_option(f: Any) -> Any:
+def db_option(f: F) -> F:
     return click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
                         help="Results store (default: grades.db in the course root).")(f)
 
@@ -309,12 +310,13 @@ def release(ctx: click.Context, assignment: str, output: Path, classroom: bool, 
     """Write what students receive for ASSIGNMENT: the template, the public tests and data,
     the public settings, a README and the pinned grader; never the reference or hidden tests."""
     from . import release as release_mod
+    from .config import load_assignment
     from .course import Course
 
     out = release_mod.release(Course.at(_course(ctx, course)), assignment, output, classroom=classroom,
                               keep_record=True)
     console.human().print(f"released {assignment} into {out}: students run `grader check {assignment}` there")
-    config = release_mod.load_assignment(Course.at(_course(ctx, course)), assignment)
+    config = load_assignment(Course.at(_course(ctx, course)), assignment)
     console.note(f"recorded in {release_mod.record_path(config)} (commit it with the course: grading "
                  "recognises the released files by it after you change them)")
 
@@ -387,7 +389,7 @@ def env_requirements(ctx: click.Context, assignments: tuple[str, ...], course: P
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning expected errors into messages and exit code 2."""
-    from .config import CourseError
+    from .course import CourseError
     from .sandbox import SandboxError
     from .store import StoreError
 

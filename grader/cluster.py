@@ -344,7 +344,8 @@ class _Batch:
         try:
             self.client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
         except TimeoutError as exc:
-            raise ClusterError(f"the Dask scheduler at {self.client.scheduler.address} has no worker "
+            address = getattr(self.client.scheduler, "address", "?")
+            raise ClusterError(f"the Dask scheduler at {address} has no worker "
                                f"(waited {WAIT_FOR_WORKERS_S:g} s): start some with "
                                "`dask worker ADDRESS --nthreads 1 --nworkers N`") from exc
         return self.client.scheduler_info(n_workers=-1)["workers"]

@@ -19,7 +19,7 @@ import os
 import queue
 import traceback
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from . import repos
 from .config import AssignmentConfig, load_assignment, slot_limits
@@ -80,7 +80,7 @@ def _slot_main(course_root: str, assignment: str, backend_name: str, hide: list[
         events.put(("fatal", slot, f"{type(exc).__name__}: {exc}"))
         return
 
-    def submissions():
+    def submissions() -> Iterator[Submission]:
         while True:
             sub = tasks.get()
             if sub is None:

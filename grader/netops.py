@@ -142,15 +142,15 @@ def _check(kind: str, v: Any, what: str, name: str) -> None:
     base = kind.rstrip("?")
     if v is None and kind.endswith("?"):
         return
-    ok = {
+    checks: dict[str, Callable[[], bool]] = {
         "t": lambda: isinstance(v, Ref), "seq": lambda: isinstance(v, Ref),
         "tn": lambda: isinstance(v, Ref) or _is_num(v), "n": lambda: _is_num(v), "i": lambda: _is_int(v),
         "b": lambda: type(v) is bool, "none": lambda: v is None,
         "approx": lambda: type(v) is str and v in ("none", "tanh"), "attr": lambda: v == "shape",
         "dtype": lambda: isinstance(v, Dtype) and v.name == "torch.float32",
         "shape": lambda: type(v) is tuple and len(v) <= 8 and all(_is_int(e) or isinstance(e, Ref) for e in v),
-    }[base]()
-    if not ok:
+    }
+    if not checks[base]():
         raise RebuildError(f"{what}: argument {name!r} cannot be {_show(v)}")
 
 

@@ -93,14 +93,15 @@ def _read_with_nbformat(text: str) -> dict:
     as JSON instead (its cells are all grading needs; nbformat's schema validation, which only
     warns, and its import cost about 60 ms of every ``grader check``)."""
     import nbformat
-    from nbformat.validator import MissingIDFieldWarning
+    from nbformat.warnings import MissingIDFieldWarning
 
     try:
         with warnings.catch_warnings():
             # cells without ids (notebooks from nbformat < 4.5, or written by hand) are read as they
             # are: the warning says nothing about the student's code and would be printed per submission
             warnings.simplefilter("ignore", MissingIDFieldWarning)
-            return nbformat.reads(text, as_version=4)
+            notebook: dict = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
+            return notebook
     except Exception as exc:  # nbformat raises many kinds on malformed documents
         raise NotebookError(f"not a valid Jupyter notebook: {_short(exc)}") from None
 

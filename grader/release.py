@@ -130,7 +130,7 @@ def _source_text(template: Path) -> str:
         return template.read_text()
     import nbformat
 
-    nb = nbformat.read(template, as_version=4)
+    nb = nbformat.read(template, as_version=4)  # type: ignore[no-untyped-call]
     return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
 
 

@@ -36,8 +36,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .config import AssignmentConfig, CourseError
-from .course import Course
+from .config import AssignmentConfig
+from .course import Course, CourseError
 from .imports import BASE_PACKAGES, package_name
 
 ENVS_DIR = Path(".grader") / "envs"
@@ -148,7 +148,8 @@ def _installed(python: Path) -> dict[str, str]:
     code = ("import json, importlib.metadata as m\n"
             "print(json.dumps({d.metadata['Name'].lower(): d.version for d in m.distributions()}))")
     proc = subprocess.run([str(python), "-I", "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout)
+    installed: dict[str, str] = json.loads(proc.stdout)
+    return installed
 
 
 def _torch_args(requirement: str) -> list[str]:

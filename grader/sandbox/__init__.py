@@ -33,7 +33,8 @@ def backend_class(name: str) -> type[Backend]:
         ImportError: if its module cannot be imported on this platform (bubblewrap's on Windows).
     """
     module, cls = BACKENDS[name]
-    return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+    backend: type[Backend] = getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+    return backend
 
 
 def __getattr__(attr: str) -> Any:
@@ -85,12 +86,12 @@ def make_backend(name: str = "auto", *, hide: list[Path] | tuple[Path, ...] = ()
         raise SandboxError(f"the {name} sandbox cannot run on this platform ({exc}); "
                            "pass --sandbox subprocess to run without isolation") from None
     if name == "docker":
-        return cls(image=image, gpus=gpus)
+        backend: Backend = cls(image=image, gpus=gpus)
+        return backend
     if not cls.available():
         raise SandboxError(
             "bubblewrap is not installed: install it (Debian/Ubuntu: apt-get install -y bubblewrap) "
             "or pass --sandbox docker (see docs/docker.md) or --sandbox subprocess to run without isolation"
         )
-    if name == "bwrap":
-        return cls(hide=hide, python=python)
-    return cls()
+    backend = cls(hide=hide, python=python) if name == "bwrap" else cls()
+    return backend

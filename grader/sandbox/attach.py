@@ -23,6 +23,7 @@ import os
 import select
 import socket
 import threading
+from typing import Any
 
 from .base import OutputBuffer
 
@@ -49,7 +50,7 @@ class AttachedStreams:
         reader: the thread that reads the socket (joined when the worker is closed).
     """
 
-    def __init__(self, sock, output: OutputBuffer) -> None:
+    def __init__(self, sock: Any, output: OutputBuffer) -> None:
         self._keep = sock  # the SDK's wrapper keeps the HTTP response (and so the connection) alive
         self.sock: socket.socket = getattr(sock, "_sock", sock)
         self.output = output

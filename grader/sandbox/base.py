@@ -21,8 +21,12 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Limits
+
+if TYPE_CHECKING:
+    import resource  # POSIX only: the type of os.wait4's usage
 
 WORKER_PACKAGE = "grader_worker"
 
@@ -181,7 +185,7 @@ class WorkerProcess:
                 self._reaped(status, ru)
         return self.exit_status
 
-    def _reaped(self, status: int, ru) -> None:
+    def _reaped(self, status: int, ru: resource.struct_rusage) -> None:
         self.exit_status = self.backend.exit_status(os.waitstatus_to_exitcode(status))
         self.popen.returncode = self.exit_status
         self.rusage_cpu = ru.ru_utime + ru.ru_stime
@@ -279,7 +283,7 @@ class Backend(ABC):
         return 0
 
     @abstractmethod
-    def command(self, spec: WorkerSpec, fds: tuple[int, int]) -> tuple[list[str], dict[str, str], Path | None]:
+    def command(self, spec: WorkerSpec, fds: tuple[int, int]) -> tuple[list[str], dict[str, str] | None, Path | None]:
         """The command line, environment and cwd that start a worker."""
 
     def exit_status(self, code: int) -> int:
@@ -390,7 +394,7 @@ STDIO_BOOTSTRAP = (
 )
 
 
-def worker_env(limits, home: str, tmp: str) -> dict[str, str]:
+def worker_env(limits: Limits, home: str, tmp: str) -> dict[str, str]:
     """A clean environment: nothing of the grader's own environment leaks in."""
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",

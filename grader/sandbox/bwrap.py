@@ -31,23 +31,14 @@ from pathlib import Path
 
 from . import cgroups
 from .base import BOOTSTRAP, Backend, WorkerProcess, WorkerSpec, rlimits, worker_args, worker_env
+from .layout import SANDBOX_HOME, SANDBOX_LIB, SANDBOX_SUBMISSION, home_size
 
-SANDBOX_HOME = "/home/student"
-SANDBOX_SUBMISSION = "/opt/submission"  # the submission's files, read-only; copied into the home
-SANDBOX_LIB = "/opt/grader"
 BASE_UID = 60000
 UID_RANGE = 4096
 LEASE_DIR = "/run/grader-uids"
 SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
              "/etc/alternatives", "/etc/fonts", "/etc/mime.types")
-
-
-def home_size(limits) -> int:
-    """Size of the worker's home (a tmpfs): the largest submission the grader accepts (its
-    main file plus four times as much in other files, see :mod:`grader.submissions`), plus
-    ``disk`` for what the worker writes."""
-    return limits.disk + 5 * limits.max_file_size
 
 
 def _inside(path: Path, parent: Path) -> bool:
@@ -206,7 +197,7 @@ class BwrapBackend(Backend):
                  "--chdir", SANDBOX_HOME]
         return args
 
-    def command(self, spec: WorkerSpec, fds: tuple[int, int]):
+    def command(self, spec: WorkerSpec, fds: tuple[int, int]) -> tuple[list[str], dict[str, str] | None, Path | None]:
         env = worker_env(spec.limits, SANDBOX_HOME, "/tmp")
         env["GRADER_SUBMISSION_DIR"] = SANDBOX_SUBMISSION
         limits = rlimits(spec.limits)

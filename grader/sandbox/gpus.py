@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 
 GPU_CAPABILITIES = [["gpu"]]
 
@@ -107,7 +108,7 @@ def spread_ids(request: GpuRequest, known: list[str] | None) -> list[str] | None
     return [str(i) for i in range(request.count)]
 
 
-def device_request(request: GpuRequest, ids: list[str] | None, grading_slot: int):
+def device_request(request: GpuRequest, ids: list[str] | None, grading_slot: int) -> Any:
     """The device request for one worker container of ``grading_slot``.
 
     With ``ids`` (see :func:`spread_ids`) the worker gets the one GPU

@@ -17,6 +17,7 @@ stdout (:data:`STDIO_BOOTSTRAP`). ``tests/test_portability.py`` runs
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from . import base
 from .base import BOOTSTRAP, STDIO_BOOTSTRAP, Backend, WorkerSpec, rlimits, worker_args, worker_env
@@ -28,7 +29,7 @@ class PlainBackend(Backend):
     name = "subprocess"
     isolated = False
 
-    def command(self, spec: WorkerSpec, fds: tuple[int, int]):
+    def command(self, spec: WorkerSpec, fds: tuple[int, int]) -> tuple[list[str], dict[str, str] | None, Path | None]:
         lib = str(self.worker_lib())
         tmp = spec.workdir.parent / (spec.workdir.name + "-tmp")
         tmp.mkdir(exist_ok=True)

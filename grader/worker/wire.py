@@ -208,7 +208,8 @@ def _torch_tensor_as_numpy(value: Any) -> np.ndarray | None:
         t = t.float()
     if t.layout != torch.strided:
         t = t.to_dense()
-    return t.numpy()
+    array: np.ndarray = t.numpy()
+    return array
 
 
 def encode_message(message: Any, to_handle: Callable[[Any], dict] | None = None,
@@ -254,8 +255,8 @@ class Decoder:
         WireError: anything malformed.
     """
 
-    def __init__(self, buffers: memoryview, offsets: list, from_handle=None, torch_arrays: bool = False,
-                 max_elements: int | None = None, max_total: int | None = None):
+    def __init__(self, buffers: memoryview, offsets: list, from_handle: Callable[..., Any] | None = None,
+                 torch_arrays: bool = False, max_elements: int | None = None, max_total: int | None = None) -> None:
         self.region = buffers
         self.offsets = offsets
         self.from_handle = from_handle
@@ -379,7 +380,7 @@ class Decoder:
         return arr
 
 
-def decode_payload(payload: bytearray, from_handle=None, torch_arrays: bool = False,
+def decode_payload(payload: bytearray, from_handle: Callable[..., Any] | None = None, torch_arrays: bool = False,
                    max_elements: int | None = None, max_total: int | None = None) -> Any:
     """Decode a frame payload (everything after the u64 length).
 
@@ -470,7 +471,8 @@ PREFIX_SIZE = _PREFIX.size
 
 
 def frame_length(prefix: bytes) -> int:
-    return _PREFIX.unpack(prefix)[0]
+    length: int = _PREFIX.unpack(prefix)[0]
+    return length
 
 
 def end_marker(nonce: str) -> bytes:
