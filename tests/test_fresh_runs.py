@@ -265,11 +265,11 @@ def test_a_crash_in_a_run_is_a_crash_and_the_next_run_works(runs, fork):
 def test_the_zygote_leaves_what_the_sandbox_made_and_removes_the_rest(tmp_path):
     """bwrap makes the parents of a bind mount inside /tmp (root's, e.g. /tmp/ci for a virtual
     environment under /tmp): they are not a run's leftovers and cannot be removed."""
-    from grader.worker import zygote
+    from grader.worker import hygiene
 
     (tmp_path / "sandbox-made").mkdir()
     os.chown(tmp_path / "sandbox-made", 12345, 12345)
-    keep = zygote._not_ours(str(tmp_path))
+    keep = hygiene.not_ours(str(tmp_path))
     assert keep == {"sandbox-made"}
     (tmp_path / "left-by-a-run").write_text("fold 0 labels")
     deep = tmp_path / "deep"
@@ -279,5 +279,5 @@ def test_the_zygote_leaves_what_the_sandbox_made_and_removes_the_rest(tmp_path):
     (tmp_path / "locked").mkdir()
     (tmp_path / "locked" / "f").write_text("x")
     os.chmod(tmp_path / "locked", 0)
-    assert zygote._empty_folder(str(tmp_path), keep) is True
+    assert hygiene.empty_folder(str(tmp_path), keep) is True
     assert sorted(os.listdir(tmp_path)) == ["sandbox-made"]

@@ -18,8 +18,8 @@ ZYGOTE_OPS = {"zygote", "spawn", "end"}
 def _sent_by_the_trusted_side() -> set[str]:
     """Every ``{"op": ...}`` request literal of the trusted side (``op`` first: the network
     descriptions' nodes also have an ``op``, after their ``name``)."""
-    paths = [*(ROOT / "grader" / "remote").glob("*.py"), *(ROOT / "grader" / n for n in
-                                                            ("testing.py", "submissions.py", "network.py"))]
+    paths = [*(ROOT / "grader" / "remote").glob("*.py"), *(ROOT / "grader" / "testing").glob("*.py"),
+             ROOT / "grader" / "submissions.py", ROOT / "grader" / "network.py"]
     return {op for path in paths for op in re.findall(r'\{"op": "([a-z_]+)"', path.read_text())}
 
 

@@ -47,47 +47,25 @@ trusted side then sees the worker die, as with any crash).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import importlib
 import json
 import os
-import platform
 import select
-import shutil
 import signal
 import socket
-import stat
 import sys
 import time
-from typing import Any
+from typing import Any, Callable
 
-from . import wire
+from . import hygiene, wire
 
 try:
-    import fcntl
     import resource
 except ImportError:  # Windows (which has no fork either: see supported())
-    fcntl = None  # type: ignore[assignment]
     resource = None  # type: ignore[assignment]
 
-#: Writable places a run could use to leave something for the next one (when isolated).
-SCRATCH_DIRS = ("/tmp", "/dev/shm")
-_SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}
-_KEYCTL_GET_KEYRING_ID = 0
-_KEYCTL_CLEAR = 7
-_KEYCTL_INVALIDATE = 21
-_KEYS_GONE_S = 1.0  # how long the kernel's key collector may take to drop an invalidated key
-_KEYRINGS = (-3, -4, -5)  # session, user, user-session keyrings
-_PR_SET_DUMPABLE = 4
-
-
-def _libc() -> Any:
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
-        return None
+_PR_SET_DUMPABLE = 4  # prctl's option: 0 makes the zygote undumpable (no ptrace, no /proc/PID/mem)
 
 
 def supported() -> bool:
@@ -153,8 +131,8 @@ class Zygote:
         self.home = os.getcwd()
         self.child: int | None = None
         self.sock: int | None = None
-        self.limits = {r: resource.getrlimit(r) for r in _rlimit_names()}
-        self.libc = _libc()
+        self.limits = {r: resource.getrlimit(r) for r in hygiene.rlimit_names()}
+        self.libc = hygiene.libc()
         self.snapshot: list[tuple[str, bytes | None, int]] = []
         self.cleaned = False  # nothing has run since the last successful clean
         self.keep: dict[str, set[str]] = {}  # per folder: what the sandbox made there (not ours to remove)
@@ -178,15 +156,15 @@ class Zygote:
                 resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
             except (ValueError, OSError):
                 pass
-        self.limits = {r: resource.getrlimit(r) for r in _rlimit_names()}
-        self.snapshot = _snapshot(self.home)
-        self.keep = {folder: _not_ours(folder) for folder in (self.home, *SCRATCH_DIRS)}
-        self.stdio = {fd: state for fd in (0, 1, 2, self.fd_out) if (state := _fd_state(fd)) is not None}
-        self.own_keys = self._own_keyrings()
-        return {"zygote": os.getpid(), "preloaded": loaded, "shared_mappings": shared_mappings()}
+        self.limits = {r: resource.getrlimit(r) for r in hygiene.rlimit_names()}
+        self.snapshot = hygiene.snapshot(self.home)
+        self.keep = {folder: hygiene.not_ours(folder) for folder in (self.home, *hygiene.SCRATCH_DIRS)}
+        self.stdio = {fd: state for fd in (0, 1, 2, self.fd_out) if (state := hygiene.fd_state(fd)) is not None}
+        self.own_keys = hygiene.own_keyrings(self.libc)
+        return {"zygote": os.getpid(), "preloaded": loaded, "shared_mappings": hygiene.shared_mappings()}
 
     # ------------------------------------------------------------------ the loop
-    def serve(self, spawn_child) -> None:
+    def serve(self, spawn_child: Callable[[int, int, Any], None]) -> None:
         """Relay between the trusted side and the current child until the channel closes.
 
         Args:
@@ -223,7 +201,7 @@ class Zygote:
     def _reply(self, message: dict) -> None:
         wire.write_frame(self.fd_out, wire.encode_message(message))
 
-    def _spawn(self, request: Any, nonce: Any, spawn_child) -> None:
+    def _spawn(self, request: Any, nonce: Any, spawn_child: Callable[[int, int, Any], None]) -> None:
         problem = None
         if self.child is not None or not self.cleaned:  # (end already cleaned after the last child)
             self._kill_child()
@@ -244,7 +222,7 @@ class Zygote:
                 # anything itself, so nothing of a run can write into its answers. Unisolated, a
                 # setsid grandchild could outlive the run: replies then go through the zygote.
                 reply_fd = self.fd_out if self.isolated else fd
-                _close_all_but(0, 1, 2, fd, reply_fd)
+                hygiene.close_all_but(0, 1, 2, fd, reply_fd)
                 if not self.isolated:
                     os.setpgid(0, 0)
                 spawn_child(fd, reply_fd, request)
@@ -316,7 +294,7 @@ class Zygote:
         try:
             if self.isolated:
                 os.kill(pid, signal.SIGKILL)
-                _kill_others()  # its own children may hold its end of the socket open
+                hygiene.kill_others()  # its own children may hold its end of the socket open
             else:
                 os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -335,7 +313,7 @@ class Zygote:
         except ChildProcessError:
             pass
 
-    # ------------------------------------------------------------------ hygiene
+    # ------------------------------------------------------------------ hygiene (see .hygiene)
     def clean(self) -> str | None:
         """Remove everything a run could leave for the next one.
 
@@ -355,17 +333,17 @@ class Zygote:
             (the trusted side then starts a new sandbox).
         """
         if self.isolated:
-            _kill_others()
-        _reap()
+            hygiene.kill_others()
+        hygiene.reap()
         problems = []
-        for folder in (self.home, *(SCRATCH_DIRS if self.isolated else ())):
-            if os.path.isdir(folder) and not _empty_folder(folder, self.keep.get(folder, set())):
+        for folder in (self.home, *(hygiene.SCRATCH_DIRS if self.isolated else ())):
+            if os.path.isdir(folder) and not hygiene.empty_folder(folder, self.keep.get(folder, set())):
                 problems.append(f"could not empty {folder}")
-        if not problems and not _restore(self.home, self.snapshot):
+        if not problems and not hygiene.restore(self.home, self.snapshot):
             problems.append(f"could not restore the submission's files in {self.home}")
         if self.isolated:  # unisolated, these would be the user's own
-            _remove_sysv_ipc(self.libc)
-            if not self._clear_keyrings():
+            hygiene.remove_sysv_ipc(self.libc)
+            if not hygiene.clear_keyrings(self.libc, self.own_keys):
                 problems.append("keys a run made are still listed")
         for which, (soft, hard) in self.limits.items():
             try:
@@ -374,110 +352,15 @@ class Zygote:
             except (ValueError, OSError):
                 problems.append(f"could not restore rlimit {which}")
         for fd, state in self.stdio.items():  # the open file descriptions a child shared with us
-            if _fd_state(fd) != state and not _set_fd_state(fd, state):
+            if hygiene.fd_state(fd) != state and not hygiene.set_fd_state(fd, state):
                 problems.append(f"could not restore descriptor {fd}")
         self.cleaned = not problems
         return "; ".join(problems) or None
-
-    def _own_keyrings(self) -> set[int]:
-        """The ids of the zygote's session, user and user-session keyrings (made now if missing:
-        clearing a missing session keyring would make one later, which would then look like a run's)."""
-        number = _SYS_KEYCTL.get(platform.machine())
-        if self.libc is None or number is None:
-            return set()
-        self.libc.syscall.restype = ctypes.c_long
-        ids = {self.libc.syscall(number, _KEYCTL_GET_KEYRING_ID, ring, 1) for ring in _KEYRINGS}
-        return {i for i in ids if i > 0}
-
-    def _clear_keyrings(self) -> bool:
-        """Invalidate every key of this uid a run made (its description alone, listed in
-        ``/proc/keys``, would carry a message to the next run), empty the session and user
-        keyrings, and wait for the kernel to collect the keys; False if some are still listed."""
-        number = _SYS_KEYCTL.get(platform.machine())
-        if self.libc is None or number is None:
-            return True
-        for key in set(_run_keys()) - self.own_keys:
-            self.libc.syscall(number, _KEYCTL_INVALIDATE, key)
-        for ring in _KEYRINGS:
-            self.libc.syscall(number, _KEYCTL_CLEAR, ring)
-        deadline = time.monotonic() + _KEYS_GONE_S
-        while set(_run_keys()) - self.own_keys:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.005)
-        return True
-
-
-def _lines(path: str) -> list[str]:
-    """The lines of a ``/proc`` file; none where it is missing."""
-    try:
-        with open(path) as f:
-            return f.read().splitlines()
-    except OSError:
-        return []
-
-
-def shared_mappings() -> list[str]:
-    """The shared memory mappings of this process a forked child could write through to
-    the next child (``/proc/self/maps`` lines): writable ones, anonymous or deleted ones,
-    and those of a file this uid may write (``mprotect`` could make them writable). A
-    read-only file's shared mapping (glibc's ``gconv-modules.cache``) is harmless. The
-    zygote can vouch for a fresh state only without them. Empty where ``/proc`` is missing."""
-    found = []
-    for line in _lines("/proc/self/maps"):
-        parts = line.split(maxsplit=5)
-        if len(parts) < 2 or not parts[1].endswith("s"):
-            continue
-        path = parts[5] if len(parts) > 5 else ""
-        if ("w" in parts[1] or not path.startswith("/") or path.endswith("(deleted)")
-                or path.startswith(("/dev/", "/memfd:")) or os.access(path, os.W_OK)):
-            found.append(line.strip())
-    return found
 
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def _close_all_but(*keep: int) -> None:
-    """Close every descriptor of this process but ``keep``."""
-    try:
-        fds = [int(e) for e in os.listdir("/proc/self/fd")]
-    except OSError:
-        fds = list(range(resource.getrlimit(resource.RLIMIT_NOFILE)[0]))
-    for fd in fds:
-        if fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-
-def _fd_state(fd: int) -> tuple[int, int | None] | None:
-    """A descriptor's status flags and, for a pipe, its size (None: not open)."""
-    try:
-        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-    except OSError:
-        return None
-    size = None
-    if hasattr(fcntl, "F_GETPIPE_SZ"):
-        try:
-            size = fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
-        except OSError:
-            size = None
-    return flags, size
-
-
-def _set_fd_state(fd: int, state: tuple[int, int | None]) -> bool:
-    flags, size = state
-    try:
-        fcntl.fcntl(fd, fcntl.F_SETFL, flags)
-        if size is not None:
-            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
-    except OSError:
-        return False
-    return _fd_state(fd) == state
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -486,183 +369,3 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _run_keys() -> list[int]:
-    """Ids of the keys of this uid listed in ``/proc/keys`` but the per-uid keyrings themselves
-    (``_uid.N``, ``_uid_ses.N``: made on first use, emptied by the zygote, never removed)."""
-    uid = os.getuid()
-    keys = []
-    for line in _lines("/proc/keys"):
-        parts = line.split(None, 8)
-        if len(parts) < 9 or parts[5] != str(uid):
-            continue
-        if parts[7] == "keyring" and parts[8].startswith(("_uid.", "_uid_ses.")):
-            continue
-        try:
-            keys.append(int(parts[0], 16))
-        except ValueError:
-            continue
-    return keys
-
-
-def _rlimit_names() -> list[int]:
-    names = ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE",
-             "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO",
-             "RLIMIT_SIGPENDING", "RLIMIT_LOCKS", "RLIMIT_RSS", "RLIMIT_RTTIME")
-    return [getattr(resource, n) for n in names if hasattr(resource, n)]
-
-
-def _kill_others() -> None:
-    """SIGKILL every process this uid may signal in the sandbox's PID namespace, but
-    ourselves (``kill(-1)`` skips the caller and the namespace's init), until none is left."""
-    me = os.getpid()
-    uid = os.getuid()
-    for _ in range(50):
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        _reap()
-        alive = False
-        for entry in os.listdir("/proc"):
-            if entry.isdigit() and int(entry) not in (me, 1):
-                try:
-                    st = os.stat(f"/proc/{entry}")
-                    with open(f"/proc/{entry}/stat", "rb") as f:
-                        state = f.read().rsplit(b")", 1)[-1].split()[0]
-                except OSError:
-                    continue
-                if st.st_uid == uid and state != b"Z":
-                    alive = True
-        if not alive:
-            return
-        time.sleep(0.002)
-
-
-def _reap() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def _not_ours(folder: str) -> set[str]:
-    """Names in ``folder`` that another user owns: what the sandbox itself put there before any
-    student code ran (bwrap makes the parents of a bind mount, e.g. ``/tmp/ci`` for a
-    virtual environment under ``/tmp``). The sandbox's uid cannot write them."""
-    me = os.getuid()
-    try:
-        return {e.name for e in os.scandir(folder) if e.stat(follow_symlinks=False).st_uid != me}
-    except OSError:
-        return set()
-
-
-def _empty_folder(folder: str, keep: set[str] | frozenset[str] = frozenset()) -> bool:
-    """Remove everything inside ``folder`` (not the folder itself), whatever modes or depth
-    the run left, but the top-level entries named in ``keep`` and any mount point (a bind
-    mount the sandbox placed there, which no run can have made); True if nothing else is left."""
-    try:
-        os.chmod(folder, stat.S_IRWXU | (os.stat(folder).st_mode & 0o7077))
-    except OSError:
-        pass
-    try:
-        device = os.stat(folder).st_dev
-    except OSError:
-        return False
-    stack = [folder]
-    order = []
-    mounts: list[str] = []
-    while stack:  # iterative: a run may leave a tree deeper than the recursion limit
-        current = stack.pop()
-        order.append(current)
-        try:
-            entries = list(os.scandir(current))
-        except OSError:
-            continue
-        for entry in entries:
-            if current == folder and entry.name in keep:
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.stat(follow_symlinks=False).st_dev != device:
-                        mounts.append(entry.path)
-                        continue
-                    os.chmod(entry.path, stat.S_IRWXU)
-                    stack.append(entry.path)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
-    for path in reversed(order[1:]):
-        try:
-            os.rmdir(path)
-        except OSError:
-            if not any(m.startswith(path + os.sep) for m in mounts):
-                shutil.rmtree(path, ignore_errors=True)
-    try:
-        left = set(os.listdir(folder)) - set(keep)
-    except OSError:
-        return False
-    return all(any(m == os.path.join(folder, name) or m.startswith(os.path.join(folder, name) + os.sep)
-                   for m in mounts) for name in left)
-
-
-def _snapshot(home: str) -> list[tuple[str, bytes | None, int]]:
-    """The home's files before any student code ran: (relative path, content or None for a
-    folder, mode). Empty where the sandbox keeps the submission elsewhere (each child copies
-    it from there); the submission's own files where the home is the submission's folder."""
-    out: list[tuple[str, bytes | None, int]] = []
-    for root, dirs, files in os.walk(home):
-        dirs.sort()
-        for d in dirs:
-            path = os.path.join(root, d)
-            out.append((os.path.relpath(path, home), None, os.lstat(path).st_mode & 0o777))
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            st = os.lstat(path)
-            if stat.S_ISREG(st.st_mode):
-                with open(path, "rb") as f:
-                    out.append((os.path.relpath(path, home), f.read(), st.st_mode & 0o777))
-    return out
-
-
-def _restore(home: str, snapshot: list[tuple[str, bytes | None, int]]) -> bool:
-    try:
-        for rel, content, mode in snapshot:
-            path = os.path.join(home, rel)
-            if content is None:
-                os.makedirs(path, exist_ok=True)
-            else:
-                with open(path, "wb") as f:
-                    f.write(content)
-            os.chmod(path, mode)
-    except OSError:
-        return False
-    return True
-
-
-def _remove_sysv_ipc(libc: Any) -> None:
-    """Remove the System V IPC objects of this uid (they outlive the processes that made them)."""
-    if libc is None:
-        return
-    uid = os.getuid()
-    for kind, remove in (("shm", lambda i: libc.shmctl(i, 0, None)), ("msg", lambda i: libc.msgctl(i, 0, None)),
-                         ("sem", lambda i: libc.semctl(i, 0, 0))):
-        try:
-            with open(f"/proc/sysvipc/{kind}") as f:
-                header = f.readline().split()
-                rows = [line.split() for line in f]
-        except OSError:
-            continue
-        try:
-            id_col, uid_col = header.index({"shm": "shmid", "msg": "msqid", "sem": "semid"}[kind]), header.index("uid")
-        except ValueError:
-            continue
-        for row in rows:
-            try:
-                if int(row[uid_col]) == uid:
-                    remove(int(row[id_col]))
-            except (IndexError, ValueError):
-                continue
