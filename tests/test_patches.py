@@ -79,3 +79,48 @@ def test_a_patch_that_no_longer_applies_is_an_error(tmp_path: Path):
 def test_materialize_course_covers_every_patch():
     written = materialize_course(ROOT)
     assert sorted(p.with_suffix(".patch") for p in written) == PATCHES
+
+
+BASE = '''"""The reference: two functions."""
+
+import numpy as np
+
+
+def f(x):
+    return x + 1
+
+
+def g(x):
+    return 2 * x
+'''
+
+
+def test_a_patch_reads_as_the_mistake_its_question_and_the_changed_function():
+    changed = BASE.replace('"""The reference: two functions."""', '"""hw0 mutant: g halves.\n\nMust lose points in: g.\n"""')
+    changed = changed.replace("2 * x", "x / 2")
+    patch = make_patch(BASE, changed, "hw0.py")
+    header, diff = patch.split("--- a/hw0.py", 1)
+    assert header == "hw0 mutant: g halves.\n\nMust lose points in: g.\n\n"
+    assert "The reference" not in diff, "the reference's docstring is not repeated in the diff"
+    assert [line for line in diff.splitlines() if line[:1] in ("+", "-") and line[:3] not in ("---", "+++")] == \
+        ["-    return 2 * x", "+    return x / 2"]
+    assert diff.splitlines()[2].endswith("@@ g"), "the hunk's heading names the function it changes"
+    assert apply_patch(BASE, patch) == changed
+
+
+def test_a_patch_without_a_description_changes_the_code_only():
+    changed = BASE.replace("x + 1", "x - 1")
+    patch = make_patch(BASE, changed, "hw0.py")
+    assert patch.startswith("--- a/hw0.py") and patch.splitlines()[2].endswith("@@ f")
+    assert apply_patch(BASE, patch) == changed
+
+
+def test_a_description_that_looks_like_a_diff_is_refused():
+    changed = BASE.replace('"""The reference: two functions."""', '"""hw0 mutant:\n--- a/hw0.py\n"""')
+    with pytest.raises(PatchError, match="starts like a unified diff"):
+        make_patch(BASE, changed, "hw0.py")
+
+
+def test_a_patch_with_no_diff_is_an_error():
+    with pytest.raises(PatchError, match="no unified diff"):
+        apply_patch(BASE, "hw0 mutant: nothing.\n\nMust lose points in: f.\n")
