@@ -46,6 +46,11 @@ Example::
     grace_minutes = 15
     penalty_per_day = 0.10   # share of the maximum score per started day late
     penalty_cap = 0.50
+
+    [feedback]               # optional: what students see of the hidden tests (feedback pages, Gradescope)
+    hidden = "after_published"   # "after_published": each hidden test's name, status and points once
+                                 # grades are published; "hidden": only the total of the hidden tests
+    hidden_messages = false      # true: also a hidden test's message and hint (they may name its inputs)
 """
 
 from __future__ import annotations
@@ -136,6 +141,36 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Feedback:
+    """``[feedback]``: what students see of the hidden tests.
+
+    Attributes:
+        hidden: ``"after_published"`` (each hidden test's name, status and points, once grades are
+            published: Gradescope's visibility of that name) or ``"hidden"`` (only the hidden tests'
+            total; Gradescope's ``hidden``).
+        hidden_messages: whether a hidden test's message and hint are shown too (they may name
+            the test's inputs, which then stop being secret).
+    """
+
+    hidden: str = "after_published"
+    hidden_messages: bool = False
+
+    @classmethod
+    def from_dict(cls, d: Any) -> Feedback:
+        """Raises:
+            ValueError: not a table of these two settings with valid values."""
+        if not isinstance(d, dict) or set(d) - {"hidden", "hidden_messages"}:
+            raise ValueError('[feedback] holds hidden = "after_published" | "hidden" and hidden_messages = true | false')
+        hidden = d.get("hidden", "after_published")
+        if hidden not in ("after_published", "hidden"):
+            raise ValueError(f'[feedback] hidden must be "after_published" or "hidden", got {hidden!r}')
+        messages = d.get("hidden_messages", False)
+        if not isinstance(messages, bool):
+            raise ValueError(f"[feedback] hidden_messages must be true or false, got {messages!r}")
+        return cls(hidden=hidden, hidden_messages=messages)
+
+
+@dataclass(frozen=True)
 class AssignmentConfig:
     """The settings of one assignment, plus where its parts are on disk."""
 
@@ -153,6 +188,7 @@ class AssignmentConfig:
     graded_names: tuple[str, ...] = ()
     deadline: Deadline | None = None
     environment: tuple[str, ...] = ()
+    feedback: Feedback = field(default_factory=Feedback)
 
     @property
     def assignment_dir(self) -> Path:
@@ -197,7 +233,7 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CourseError(f"{path}: invalid TOML: {exc}") from None
     allowed = {"title", "files", "data", "reference", "points", "seed", "limits", "fresh_runs", "preload",
-               "graded_names", "deadline", "environment"}
+               "graded_names", "deadline", "environment", "feedback"}
     unknown = set(raw) - allowed
     if unknown:
         raise CourseError(f"{path}: unknown settings: {', '.join(sorted(unknown))}")
@@ -241,6 +277,7 @@ def load_assignment(course: Course, name: str) -> AssignmentConfig:
             graded_names=tuple(graded_names),
             deadline=Deadline.from_dict(raw["deadline"]) if "deadline" in raw else None,
             environment=_environment(raw.get("environment", {})),
+            feedback=Feedback.from_dict(raw.get("feedback", {})),
         )
     except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: int(inf)
         raise CourseError(f"{path}: {exc}") from None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.config import AssignmentConfig, Limits, load_assignment, parse_size
+from grader.config import AssignmentConfig, Feedback, Limits, load_assignment, parse_size
 from grader.course import Course, CourseError
 
 # --------------------------------------------------------------------------- parse_size
@@ -200,3 +200,22 @@ def test_fresh_runs_preload_and_graded_names(write_files):
     assert cfg.graded_names == ("build_model", "train_model")
     plain = load_assignment(Course.at(write_files({"assignments/hw/assignment.toml": ""})), "hw")
     assert (plain.fresh_runs, plain.preload, plain.graded_names) == (False, (), ())
+
+
+def test_feedback_settings_default_to_hidden_tests_shown_after_publishing_without_messages(write_files):
+    course = Course.at(write_files({"assignments/lab/assignment.toml": "",
+                                    "assignments/secret/assignment.toml":
+                                        '[feedback]\nhidden = "hidden"\nhidden_messages = true\n'}))
+    assert load_assignment(course, "lab").feedback == Feedback(hidden="after_published", hidden_messages=False)
+    assert load_assignment(course, "secret").feedback == Feedback(hidden="hidden", hidden_messages=True)
+
+
+@pytest.mark.parametrize("toml, match", [
+    ('[feedback]\nhidden = "visible"\n', "hidden must be"),
+    ("[feedback]\nhidden_messages = 1\n", "hidden_messages must be true or false"),
+    ("[feedback]\nshow = true\n", r"\[feedback\] holds"),
+])
+def test_bad_feedback_settings_are_named(write_files, toml, match):
+    course = Course.at(write_files({"assignments/lab/assignment.toml": toml}))
+    with pytest.raises(CourseError, match=match):
+        load_assignment(course, "lab")
