@@ -12,17 +12,32 @@ Two shapes, both indexed by ``student`` and sorted by it:
   ``submitted_at`` and ``commit_sha`` (for a repository), ``flags`` (e.g. a public test
   the student changed; several are joined with ``"; "``).
 
+Points are rounded to 2 decimals (``decimals``), as Canvas and Gradescope show
+them: 19.666667 is 19.67. Totals and ``percent`` are computed from the unrounded
+points, then rounded, so a total may differ by 0.01 from the sum of its rounded parts.
+
 Max points: ``df.attrs["max_points"]`` maps each points column (assignment or
 question, and ``total``/``score``) to the points available. A column's max is
 the largest max score any submission had for it, so a submission that could
 not be graded (no test results) is still out of the assignment's full points.
-CSV and XLSX exports write these as a first data row whose ``student`` is
-``"max points"``, like otter-grader's ``final_grades.csv``; Parquet keeps them
-in the file's pandas metadata (``pd.read_parquet(path).attrs``).
+No student row holds them by default (an LMS import would take a row
+``"max points"`` for a student): an XLSX export has them on a second sheet,
+``max points``; Parquet keeps them in the file's pandas metadata
+(``pd.read_parquet(path).attrs``); CSV has the totals' maxima in its
+``max_score``/``max_total`` column, and ``max_points_row=True`` (``grader
+gradebook --max-points-row``) adds the old first data row ``"max points"``,
+like otter-grader's ``final_grades.csv``, for the tools that want it.
+
+Where exports go: :func:`default_output` is a file in the course's ``out/``
+folder, which it creates with a ``.gitignore`` of ``*`` so that git never
+offers grades for a commit, whatever the course's own ``.gitignore`` says;
+:func:`unignored_in_git` tells whether an explicit ``-o FILE`` lies in a git
+work tree and is not ignored there (the CLI then warns).
 """
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -31,19 +46,25 @@ from . import spreadsheet
 from .results import SubmissionResult
 from .store import ResultStore
 
-__all__ = ["MAX_POINTS_LABEL", "export", "gradebook"]
+__all__ = ["DECIMALS", "MAX_POINTS_LABEL", "MAX_POINTS_SHEET", "OUT_DIR", "default_output", "export", "gradebook",
+           "unignored_in_git"]
 
 MAX_POINTS_LABEL = "max points"
+MAX_POINTS_SHEET = "max points"  # the XLSX export's second sheet: column, points
+DECIMALS = 2  # points as Canvas and Gradescope show them
+OUT_DIR = "out"  # the course's folder for exports, ignored by git
 _ASSIGNMENT_COLUMNS = ["score", "max_score", "percent", "status", "graded_at", "late_penalty", "days_late",
                        "submitted_at", "commit_sha", "flags"]
 _COURSE_COLUMNS = ["total", "max_total"]
 _FORMATS = (".csv", ".xlsx", ".parquet")
 
 
-def gradebook(store: ResultStore, assignment: str | None = None) -> pd.DataFrame:
+def gradebook(store: ResultStore, assignment: str | None = None, *, decimals: int | None = DECIMALS) -> pd.DataFrame:
     """The gradebook of the whole course, or of one assignment by question.
 
-    Scores are points (floats); ``percent`` is 0..100, rounded to 2 decimals.
+    Scores are points (floats) rounded to ``decimals`` (None: as stored, to 1e-6), and so
+    are the max points in ``df.attrs``; ``percent`` is 0..100, rounded to 2 decimals and
+    computed from the unrounded score.
     See the module docstring for the columns and ``df.attrs["max_points"]``.
     A question or assignment whose name clashes with a fixed column (e.g. a
     question called ``score``) gets the suffix `` (question)``/`` (assignment)``.
@@ -54,9 +75,22 @@ def gradebook(store: ResultStore, assignment: str | None = None) -> pd.DataFrame
         StoreError: the store cannot be read.
     """
     if assignment is None:
-        return _course_gradebook(store.results())
+        return _rounded(_course_gradebook(store.results()), decimals)
     results = store.require_results(assignment)
-    return _assignment_gradebook(assignment, results)
+    return _rounded(_assignment_gradebook(assignment, results), decimals)
+
+
+def _rounded(df: pd.DataFrame, decimals: int | None) -> pd.DataFrame:
+    """The points columns (those of ``df.attrs["max_points"]``, and ``max_score``/``max_total``)
+    and the max points rounded to ``decimals``; ``percent`` was computed before."""
+    if decimals is None:
+        return df
+    max_points = {c: round(v, decimals) for c, v in df.attrs["max_points"].items()}
+    points = [c for c in df.columns if c in max_points or c in ("max_score", "max_total")]
+    out = df.copy()
+    out[points] = out[points].astype(float).round(decimals)
+    out.attrs = {**df.attrs, "max_points": max_points}
+    return out
 
 
 def _column_name(name: str, reserved: list[str], kind: str) -> str:
@@ -119,13 +153,17 @@ def _assignment_gradebook(assignment: str, results: list[SubmissionResult]) -> p
     return df
 
 
-def export(df: pd.DataFrame, path: str | Path, *, max_points_row: bool = True) -> Path:
+def export(df: pd.DataFrame, path: str | Path, *, max_points_row: bool = False) -> Path:
     """Write a gradebook to ``path``; the file's extension picks the format.
 
     ``.csv`` and ``.xlsx`` (via openpyxl) get the index as a ``student`` column
-    and, when ``max_points_row`` is true and ``df.attrs["max_points"]`` is set,
-    a first data row ``"max points"`` holding each column's max points (read it
-    back with ``pd.read_csv(path, index_col="student")``). ``.parquet`` (via
+    and one row per student, nothing else (read it back with
+    ``pd.read_csv(path, index_col="student")``). When ``df.attrs["max_points"]``
+    is set, an XLSX file gets a second sheet ``max points`` (columns ``column``
+    and ``points``; the first sheet is the gradebook), and ``max_points_row=True``
+    adds a first data row ``"max points"`` holding each column's max points to
+    CSV and XLSX alike: a pseudo-student that an LMS import would take for a
+    student, so only on request. ``.parquet`` (via
     pyarrow) keeps the index, the dtypes and ``df.attrs``; column names are
     written as strings. Parent folders must exist. Returns the path written.
 
@@ -165,4 +203,55 @@ def export(df: pd.DataFrame, path: str | Path, *, max_points_row: bool = True) -
     if suffix == ".csv":
         return spreadsheet.write_atomic(path, out.to_csv)
     sheet = spreadsheet.sheet_name(str(df.attrs.get("assignment", "gradebook")), "gradebook")
-    return spreadsheet.write_atomic(path, lambda tmp: out.to_excel(tmp, sheet_name=sheet, engine="openpyxl"))
+    maxima = df.attrs.get("max_points")
+    if not maxima:
+        return spreadsheet.write_atomic(path, lambda tmp: out.to_excel(tmp, sheet_name=sheet, engine="openpyxl"))
+    second = spreadsheet.frame(pd.DataFrame({"column": [str(c) for c in maxima],
+                                             "points": [float(v) for v in maxima.values()]}))
+    if sheet == MAX_POINTS_SHEET:  # an assignment called "max points"
+        sheet = "gradebook"
+
+    def write_xlsx(tmp: Path) -> None:
+        out.to_excel(tmp, sheet_name=sheet, engine="openpyxl")  # an error here is the caller's, unmasked
+        with pd.ExcelWriter(tmp, engine="openpyxl", mode="a") as writer:
+            second.to_excel(writer, sheet_name=MAX_POINTS_SHEET, index=False)
+
+    return spreadsheet.write_atomic(path, write_xlsx)
+
+
+def default_output(course_root: str | Path, stem: str, suffix: str) -> Path:
+    """``<course_root>/out/<stem><suffix>``, the folder made if missing.
+
+    The folder gets a ``.gitignore`` holding ``*`` (unless it has one), so that
+    git ignores everything in it, that file included: grades written there are
+    never offered for a commit, whatever the course's own ``.gitignore`` says.
+    ``stem`` may hold any characters but ``/``, ``\\`` and NUL; those become ``_``.
+
+    Raises:
+        OSError: the folder cannot be made.
+    """
+    folder = Path(course_root) / OUT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# grades and other exports of `grader`: never committed\n*\n")
+    safe = "".join("_" if ch in "/\\\0" else ch for ch in stem).lstrip(".") or "gradebook"
+    return folder / f"{safe}{suffix}"
+
+
+def unignored_in_git(path: str | Path) -> Path | None:
+    """The root of the git work tree that holds ``path`` if git would not ignore it
+    there (``git check-ignore``), else None: outside a work tree, ignored, or
+    without a usable git (never raises). ``path`` need not exist; its folder must."""
+    path = Path(path).absolute()
+    folder = path.parent
+    try:
+        check = subprocess.run(["git", "-C", str(folder), "check-ignore", "-q", "--", str(path)],
+                               capture_output=True, timeout=10)
+        if check.returncode != 1:  # 0: ignored; 128: not a work tree, or an error
+            return None
+        top = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(top.stdout.strip()) if top.returncode == 0 and top.stdout.strip() else None
