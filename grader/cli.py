@@ -3,7 +3,7 @@
 store's readers. Output goes through :mod:`grader.console`.
 
 Exit codes: 0 success; 1 ``check`` found failing tests or ``validate`` found
-problems; 2 bad input or setup (unknown assignment, no sandbox, broken tests).
+problems (or ``gradebook --format canvas`` left graded students out); 2 bad input or setup (unknown assignment, no sandbox, broken tests).
 """
 
 from __future__ import annotations
@@ -204,20 +204,65 @@ def grade(ctx: click.Context, assignment: str, submissions: Path | None, db: Pat
 @click.option("--assignment", "-a", default=None, help="One assignment, with a column per question.")
 @db_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Export to FILE: .csv, .xlsx or .parquet.")
+              help="Export to FILE: .csv, .xlsx or .parquet by its extension (or as --format says).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "parquet", "canvas"]), default=None,
+              help="Export in this format; without -o, into the course's out/ folder, which git ignores. "
+              "canvas: the CSV that Canvas's gradebook import reads (needs --roster).")
+@click.option("--max-points-row", is_flag=True,
+              help="CSV and XLSX: add a first data row 'max points' (a pseudo-student an LMS would import).")
+@click.option("--roster", "rosters", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With --format canvas: a gradebook exported from Canvas, a CSV student,canvas_id,... or GitHub "
+              "Classroom's grades CSV; give an export and one other to chain them.")
+@click.option("--canvas-assignment", "canvas_assignments", multiple=True, metavar="A=NAME (ID)",
+              help="With --format canvas: our assignment A is Canvas's 'NAME (ID)' (repeatable; default: the "
+              "Canvas export's column named like A or its title).")
+@click.option("--canvas-assignments", "canvas_map", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="FILE", help="With --format canvas: a file of A=NAME (ID) lines.")
+@click.option("--match-by", type=click.Choice(["auto", "id", "sis_user_id", "sis_login_id", "name"]),
+              default="auto", show_default=True,
+              help="With --format canvas: the Canvas field our student ids (or Classroom's roster identifiers) "
+              "are; auto: the field of the Canvas export that matches the most.")
 @course_option
 @click.pass_context
-def gradebook(ctx: click.Context, assignment: str | None, db: Path | None, output: Path | None,
-              course: Path | None) -> None:
+def gradebook(ctx: click.Context, assignment: str | None, db: Path | None, output: Path | None, fmt: str | None,
+              max_points_row: bool, rosters: tuple[Path, ...], canvas_assignments: tuple[str, ...],
+              canvas_map: Path | None, match_by: str, course: Path | None) -> None:
     """Show or export the gradebook (one row per student)."""
-    from .gradebook import export
+    from .gradebook import default_output, export, unignored_in_git
     from .gradebook import gradebook as build
     from .store import ResultStore
 
+    canvas_only = [name for name, given in (("--roster", rosters), ("--canvas-assignment", canvas_assignments),
+                                            ("--canvas-assignments", canvas_map),
+                                            ("--match-by", match_by != "auto")) if given]
+    if fmt != "canvas" and canvas_only:
+        raise click.UsageError(f"{', '.join(canvas_only)} go with --format canvas")
+    if fmt == "canvas" and not rosters:
+        raise click.UsageError("--format canvas needs --roster FILE: a gradebook exported from Canvas, a CSV "
+                               "student,canvas_id,... or GitHub Classroom's grades CSV")
+    if fmt == "canvas" and max_points_row:
+        raise click.UsageError("--max-points-row does not go with --format canvas (Canvas would read the row as "
+                               "a student)")
+    if fmt not in (None, "canvas") and output is not None and output.suffix.lower() != f".{fmt}":
+        raise click.UsageError(f"--format {fmt} writes a .{fmt} file, not {output.name!r}")
+    target = output
+    if target is None and fmt is not None:
+        stem = ("canvas" if fmt == "canvas" else "gradebook") + (f"-{assignment}" if assignment else "")
+        target = default_output(_out_root(ctx, course, db), stem, ".csv" if fmt == "canvas" else f".{fmt}")
+    if output is not None and output.parent.is_dir() and (repo := unignored_in_git(output)) is not None:
+        console.warn(f"{output} is inside the git repository {repo} and not git-ignored: grades could be "
+                     "committed by accident (leave out -o to write into the ignored out/ folder, or add the file "
+                     "to .gitignore)")
+    if max_points_row and target is None:
+        raise click.UsageError("--max-points-row goes with an export (-o FILE or --format)")
+    if fmt == "canvas":
+        assert target is not None
+        _gradebook_canvas(ctx, course, db, assignment, target, rosters, canvas_assignments, canvas_map, match_by)
+        return
     with ResultStore.open(_db(ctx, db, course), create=False) as store:
         df = build(store, assignment)
-    if output is not None:
-        path = export(df, output)
+    if target is not None:
+        path = export(df, target, max_points_row=max_points_row)
         console.human().print(f"wrote {console.shown(path)} ({len(df)} students)")
         return
     wide = [c for c in ("max_score", "percent", "graded_at", "days_late", "submitted_at", "commit_sha")
@@ -245,31 +290,178 @@ def _db(ctx: click.Context, db: Path | None, course: Path | None) -> Path:
     return Course.at(_course(ctx, course)).default_db
 
 
+def _out_root(ctx: click.Context, course: Path | None, db: Path | None) -> Path:
+    """Where ``out/`` goes: the course root, or without a course the store's folder."""
+    from .course import Course, CourseError
+
+    try:
+        return Course.at(_course(ctx, course)).root
+    except CourseError:
+        if db is None:
+            raise
+        return db.resolve().parent
+
+
+def _gradebook_canvas(ctx: click.Context, course: Path | None, db: Path | None, assignment: str | None,
+                      target: Path, rosters: tuple[Path, ...], canvas_assignments: tuple[str, ...],
+                      canvas_map: Path | None, match_by: str) -> None:
+    """``grader gradebook --format canvas``: write the file, then list the students left out (exit 1)."""
+    from . import canvas
+    from .config import load_assignment
+    from .course import Course, CourseError
+    from .store import ResultStore
+
+    mapping = canvas.read_assignment_map(list(canvas_assignments))
+    if canvas_map is not None:
+        from_file = canvas.read_assignment_map(canvas_map.read_text(encoding="utf-8").splitlines(), str(canvas_map))
+        mapping = {**from_file, **mapping}
+    read = [canvas.read_roster(path) for path in rosters]
+    with ResultStore.open(_db(ctx, db, course), create=False) as store:
+        titles: dict[str, str] = {}
+        try:
+            where = Course.at(_course(ctx, course))
+            for name in store.assignments():
+                try:
+                    titles[name] = load_assignment(where, name).title
+                except CourseError:
+                    pass
+        except CourseError:
+            pass  # only the store: assignments match Canvas columns by their names
+        result = canvas.export_canvas(store, target, read, assignment=assignment, mapping=mapping, titles=titles,
+                                      match_by=match_by)
+    columns = ", ".join(f"{ours} -> {a.header}" for ours, a in result.columns)
+    matched = f", matched by {result.matched_by}" if result.matched_by else ""
+    console.human().print(f"wrote {console.shown(result.path)}: {result.rows} rows, {result.written} graded "
+                          f"students ({console.shown(columns)}{matched})")
+    if result.unmapped:
+        console.note(f"left out, no Canvas column: {', '.join(result.unmapped)} (pass --canvas-assignment "
+                     "A=NAME (ID) for them)")
+    if result.missing:
+        lines = "\n".join(f"  {student}: {why}" for student, why in result.missing.items())
+        console.abort(f"{len(result.missing)} graded student(s) are not in {result.path.name}; fix the roster and "
+                      f"run again, or enter their grades by hand:\n{lines}", 1)
+
+
 @cli.command()
 @click.argument("assignment")
 @db_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write an HTML page (table and plot) to FILE.html.")
+              help="Also write an HTML page (date, how accuracy was measured, plot and table) to FILE.html.")
+@click.option("--anonymise/--no-anonymise", default=True, show_default=True,
+              help="The page shows pseudonyms (picked with LEADERBOARD_NAME = \"...\" in the submission, or "
+                   "generated from a secret salt kept next to the store), never student ids.")
+@click.option("--submissions", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the picked pseudonyms are read (default: submissions/ASSIGNMENT/ of the course).")
 @click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
 @course_option
 @click.pass_context
-def leaderboard(ctx: click.Context, assignment: str, db: Path | None, output: Path | None, as_json: bool,
-                course: Path | None) -> None:
+def leaderboard(ctx: click.Context, assignment: str, db: Path | None, output: Path | None, anonymise: bool,
+                submissions: Path | None, as_json: bool, course: Path | None) -> None:
     """Rank the submissions of ASSIGNMENT by held-out accuracy."""
     from . import leaderboard as lb
     from . import leaderboard_render as board
     from .store import ResultStore
 
     console.set_json_mode(as_json)
-    with ResultStore.open(_db(ctx, db, course), create=False) as store:
-        df = lb.leaderboard(store, assignment)
+    db_path = _db(ctx, db, course)
+    with ResultStore.open(db_path, create=False) as store:
+        df = lb.leaderboard(store, assignment, require_metric=True)
+        results = store.results(assignment)
+    names = None
+    if anonymise and output is not None:
+        folder = submissions if submissions is not None else _submissions_dir(ctx, course, assignment)
+        config = _config(ctx, course, assignment) if folder is not None else None
+        files = lb.submission_files(folder, config) if folder is not None and config is not None else {}
+        try:
+            salt = lb.load_salt(_salt_path(db_path))
+        except (OSError, ValueError) as exc:
+            raise click.UsageError(f"pseudonyms need a salt file: {exc} (or pass --no-anonymise)") from None
+        names = lb.pseudonyms(df["student"], salt, lb.picked_pseudonyms(results, files))
     if as_json:
         console.print_json(lb.to_records(df))
     else:
-        console.out.print(board.render_table(df, title=f"{assignment} leaderboard"))
+        console.out.print(board.render_table(df, title=f"{assignment} leaderboard", names=names))
     if output is not None:
-        path = board.write_html(df, output, title=f"{assignment} leaderboard")
-        console.human().print(f"wrote {console.shown(path)}")
+        path = board.write_html(df, output, title=f"{assignment} leaderboard", names=names,
+                                method=lb.measurement(results, str(df.attrs["metric"])))
+        console.human().print(f"wrote {console.shown(path)}" + (" (pseudonyms; --no-anonymise for student ids)"
+                                                                if names is not None else " (student ids)"))
+
+
+def _salt_path(db: Path) -> Path:
+    """The pseudonym salt of a results store: ``grades.db-pseudonym-salt`` beside ``grades.db``."""
+    return db.with_name(db.name + "-pseudonym-salt")
+
+
+def _submissions_dir(ctx: click.Context, course: Path | None, assignment: str) -> Path | None:
+    """The course's submissions folder of ``assignment``, or None outside a course."""
+    from .course import Course, CourseError
+
+    try:
+        return Course.at(_course(ctx, course)).submissions_dir(assignment)
+    except CourseError:
+        return None
+
+
+def _config(ctx: click.Context, course: Path | None, assignment: str) -> Any:
+    """The assignment's settings (:class:`grader.config.AssignmentConfig`), or None outside a course."""
+    from .config import load_assignment
+    from .course import Course, CourseError
+
+    try:
+        return load_assignment(Course.at(_course(ctx, course)), assignment)
+    except CourseError:
+        return None
+
+
+@cli.command()
+@click.argument("assignment")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the pages into: one per student, and index.html.")
+@click.option("--student", "students", multiple=True, help="Only this student's page (repeatable).")
+@click.option("--notebook", is_flag=True,
+              help="Also show each student's notebook (or module), with the feedback beside the cells that define "
+                   "the functions each test grades.")
+@click.option("--submissions", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Submissions folder, for --notebook and picked pseudonyms (default: submissions/ASSIGNMENT/).")
+@db_option
+@course_option
+@click.pass_context
+def report(ctx: click.Context, assignment: str, output: Path, students: tuple[str, ...], notebook: bool,
+           submissions: Path | None, db: Path | None, course: Path | None) -> None:
+    """Write one self-contained HTML feedback page per student of ASSIGNMENT: points per question, each
+    test's status and message (hidden tests as the assignment's [feedback] allows), the late penalty and,
+    for a competition lab, the student's place on the leaderboard."""
+    from . import leaderboard as lb
+    from .config import load_assignment
+    from .course import Course
+    from .report import ReportError, write_reports
+    from .store import ResultStore
+
+    course_obj = Course.at(_course(ctx, course))
+    config = load_assignment(course_obj, assignment)
+    folder = submissions if submissions is not None else course_obj.submissions_dir(assignment)
+    if notebook and not folder.is_dir():
+        raise click.UsageError(f"--notebook needs the submissions folder: {console.shown(folder)} is not one "
+                               "(pass --submissions DIR)")
+    db_path = _db(ctx, db, course)
+    try:
+        with ResultStore.open(db_path, create=False) as store:
+            salt = None
+            if any("accuracy_mean" in r.metrics for r in store.results(assignment)):
+                salt = lb.load_salt(_salt_path(db_path))
+            written = write_reports(store, config, output, students=students, notebook=notebook,
+                                    submissions_dir=folder, salt=salt)
+    except ReportError as exc:
+        raise click.UsageError(str(exc)) from None
+    for problem in written.problems:
+        console.warn(f"notebook not shown: {problem}")
+    console.human().print(f"wrote {len(written.pages)} feedback page(s) and {console.shown(written.index)}")
+    from .gradebook import unignored_in_git
+
+    if (repo := unignored_in_git(written.index)) is not None:
+        console.warn(f"{output} is inside the git repository {repo} and not git-ignored: the pages hold grades "
+                     "and could be committed by accident (write them under out/, which git ignores)")
 
 
 @cli.command()
@@ -319,6 +511,86 @@ def release(ctx: click.Context, assignment: str, output: Path, classroom: bool, 
     config = load_assignment(Course.at(_course(ctx, course)), assignment)
     console.note(f"recorded in {release_mod.record_path(config)} (commit it with the course: grading "
                  "recognises the released files by it after you change them)")
+
+
+@cli.group()
+def export() -> None:
+    """Export an assignment's grading to another platform (Gradescope)."""
+
+
+@export.command("gradescope")
+@click.argument("assignment")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The autograder zip to write (e.g. autograder.zip). It holds the hidden tests and the reference: "
+                   "upload it to Gradescope, never give it to students.")
+@course_option
+@click.pass_context
+def export_gradescope(ctx: click.Context, assignment: str, output: Path, course: Path | None) -> None:
+    """Write Gradescope's autograder for ASSIGNMENT: setup.sh, run_autograder, the grader's wheel, the
+    assignment and its hidden tests (see grader/gradescope.py)."""
+    from . import gradescope
+    from .course import Course
+
+    if output.suffix.lower() != ".zip":
+        raise click.BadParameter(f"Gradescope takes a .zip file, not {output.name!r}", param_hint="-o")
+    path = gradescope.export(Course.at(_course(ctx, course)), assignment, output)
+    console.human().print(f"wrote {console.shown(path)} ({path.stat().st_size / 2**20:.1f} MiB): upload it as "
+                          f"the autograder of a Gradescope programming assignment")
+
+
+@cli.command()
+@click.argument("assignment")
+@click.option("--submissions", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Submissions folder (default: submissions/ASSIGNMENT/).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A results store to read (never write): the page says whether each file compared is the one "
+                   "graded.")
+@click.option("-o", "--output", type=click.Path(dir_okay=True, path_type=Path), default=None,
+              help="Also write the report, the matching code highlighted, to FILE.html (self-contained; it holds "
+                   "student code: keep it private).")
+@click.option("--allow", "allow", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A .py or .ipynb file of code students may share (lecture code, a public source): removed "
+                   "like the template's (repeatable).")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Flag a pair when this share (0-1) of one student's own code is also in the other's "
+                   "(default 0.5).")
+@click.option("--noise", type=click.IntRange(5, 1000), default=None,
+              help="Shortest match counted, in normalised characters (default 35).")
+@click.option("--top", type=click.IntRange(1, 10_000), default=10, show_default=True,
+              help="Pairs shown in the terminal.")
+@click.option("--repo-prefix", default=None,
+              help="Student repositories: the name part before the GitHub username (as for grade).")
+@course_option
+@click.pass_context
+def similarity(ctx: click.Context, assignment: str, submissions: Path | None, db: Path | None, output: Path | None,
+               allow: tuple[Path, ...], threshold: float | None, noise: int | None, top: int,
+               repo_prefix: str | None, course: Path | None) -> None:
+    """Flag pairs of ASSIGNMENT's submissions that share much of their code, the template's removed
+    (copydetect). Advice for the instructor, never a penalty: a flag says where to look, not what
+    happened; it never changes a grade."""
+    from . import similarity as sim
+
+    if output is not None and (output.is_dir() or not output.parent.is_dir()):
+        raise click.BadParameter(f"{output} is a folder: give a file name such as similarity.html" if output.is_dir()
+                                 else f"folder {output.parent} does not exist", param_hint="-o")
+    thresholds = sim.Thresholds(noise=noise or sim.NOISE, guarantee=noise or sim.GUARANTEE,
+                                display=threshold or sim.DISPLAY)
+    report = sim.run(assignment, course=_course(ctx, course), submissions=submissions, allow=allow,
+                     thresholds=thresholds, db=db, repo_prefix=repo_prefix)
+    c = console.human()
+    if report.pairs:
+        console.out.print(sim.summary_table(report, top))
+        c.print(f"{len(report.sources)} submissions compared in {report.seconds:.2f} s; "
+                f"{len(report.flagged)} pair(s) flagged.")
+        console.note(sim.ADVICE)
+    else:
+        c.print(f"nothing to compare: {len(report.sources)} submission(s) with code of their own beyond the "
+                "template (two are needed)")
+    for student, why in report.skipped:
+        console.note(f"not compared: {student}: {why}")
+    if output is not None:
+        path = sim.write_html(report, output)
+        c.print(f"wrote {console.shown(path)} (the matching code highlighted)")
 
 
 @cli.group()

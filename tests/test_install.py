@@ -27,7 +27,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-INSTRUCTOR_ONLY = {"pandas", "pyarrow", "openpyxl", "docker", "matplotlib", "scipy", "requests"}
+INSTRUCTOR_ONLY = {"pandas", "pyarrow", "openpyxl", "docker", "matplotlib", "scipy", "requests", "copydetect", "jinja2",
+                   "nbconvert"}
 STUDENT = {"numpy", "pytest", "nbformat", "rich", "click"}
 
 

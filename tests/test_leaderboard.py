@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import ast
 import base64
+import io
 import json
 import math
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from rich.console import Console
 
-from grader.leaderboard import COLUMNS, leaderboard, to_records
-from grader.leaderboard_render import render_table, write_html
+from grader import console as grader_console
+from grader.cli import main
+from grader.crossval import load_iris_csv
+from grader.leaderboard import (
+    COLUMNS,
+    NoLeaderboardError,
+    leaderboard,
+    load_salt,
+    measurement,
+    metric_label,
+    picked_pseudonym,
+    pseudonyms,
+    run_accuracies,
+    to_records,
+)
+from grader.leaderboard_render import plot_figure, render_table, write_html
 from grader.results import SubmissionResult, SubmissionStatus
 from grader.store import ResultStore
 
@@ -153,10 +170,11 @@ def test_to_records_is_json_ready(board_store: ResultStore):
     assert json.loads(text) == records
     assert records[0] == {
         "rank": 1, "student": "bob", "accuracy": 0.9733, "accuracy_std": 0.02, "n_params": 83,
-        "train_time_s": 0.25, "status": "graded", "learns_from_labels": True, "note": "",
+        "train_time_s": 0.25, "status": "graded", "learns_from_labels": True, "note": "", "public_note": "",
     }  # fmt: skip
     assert records[4]["rank"] is None and records[4]["learns_from_labels"] is False
-    assert records[6] == {**dict.fromkeys(COLUMNS), "student": "dan", "status": "crashed", "note": "crashed"}
+    assert records[6] == {**dict.fromkeys(COLUMNS), "student": "dan", "status": "crashed", "note": "crashed",
+                          "public_note": "crashed"}
 
 
 def test_render_table_shows_ids_literally(store: ResultStore):
@@ -176,19 +194,20 @@ def test_write_html_is_self_contained(board_store: ResultStore, tmp_path: Path):
     path = write_html(df, tmp_path / "board.html", title="Iris <MLP>")
     page = path.read_text(encoding="utf-8")
     for student in ["alice", "bob", "carol", "cheat", "dan", "erin", "ann"]:
-        assert f"<td>{student}</td>" in page
-    assert "&lt;b&gt;x&lt;/b&gt; &amp; $y$" in page and "<b>x</b>" not in page and "<td>$^$</td>" in page
+        assert f'<td class="name">{student}</td>' in page
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; $y$" in page and "<b>x</b>" not in page and '<td class="name">$^$</td>' in page
     assert "<title>Iris &lt;MLP&gt;</title>" in page
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(images) == 1 and base64.b64decode(images[0]).startswith(PNG_MAGIC)
     assert not re.search(r"<script|https?://|<link", page)
-    assert page.index("<td>bob</td>") < page.index("<td>cheat</td>") < page.index("<td>dan</td>")
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    assert page.index(">bob</td>") < page.index(">cheat</td>") < page.index(">dan</td>")
 
 
 def test_write_html_without_accuracies(store: ResultStore, tmp_path: Path):
     save(store, "dan", status=SubmissionStatus.CRASHED)
     page = write_html(leaderboard(store, LAB), tmp_path / "board.html").read_text()
-    assert "No accuracies to plot" in page and "<td>dan</td>" in page and "base64" not in page
+    assert "No ranked network to plot" in page and '<td class="name">dan</td>' in page and "base64" not in page
 
 
 def test_rule_breaking_network_is_not_ranked(store: ResultStore):
@@ -199,3 +218,159 @@ def test_rule_breaking_network_is_not_ranked(store: ResultStore):
     assert df["student"].tolist() == ["fair", "ok_marked", "two_layers"]
     assert df["rank"].tolist()[:2] == [1, 2] and pd.isna(df["rank"].iloc[2])
     assert "architecture" in df["note"].iloc[2]
+
+
+# --------------------------------------------------------------------------- the page for the class (issue 13)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_page_has_a_date_the_method_and_no_internal_names(board_store: ResultStore, tmp_path: Path):
+    save(board_store, "odd", {"accuracy_mean": 1.5, "n_params": 1e30, "learns_from_labels": 1.0, "verified": 1.0})
+    df = leaderboard(board_store, LAB)
+    results = board_store.results(LAB)
+    when = datetime(2026, 12, 6, 9, 30, tzinfo=timezone.utc)
+    page = write_html(df, tmp_path / "board.html", title="Iris", method=measurement(results), generated=when).read_text()
+    assert "Generated 2026-12-06 09:30 UTC" in page
+    assert "10 times" in page and "300 new flowers" in page and "standard deviation" in page
+    for internal in ("accuracy_mean", "accuracy_std", "n_params", "learns_from_labels", "train_time_s"):
+        assert internal not in page, internal
+    assert "invalid parameter count = 1e+30" in page  # the instructor's note keeps the metric's name:
+    assert "invalid n_params = 1e+30" in df.set_index("student").loc["odd", "note"]
+    fig = plot_figure(df, "accuracy_mean")
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("Accuracy (mean over the runs") and "accuracy_mean" not in ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["bob", "carol", "alice", "erin"]  # ranked only, top first
+
+
+def test_a_disqualified_row_shows_no_accuracy_on_the_page(board_store: ResultStore, tmp_path: Path):
+    """The memoriser scored 100% after training on shuffled labels and 0% on the board's flowers: the page must
+    not print "0.0% ± 0.0%" beside "100%"; the instructor's terminal labels the number."""
+    save(board_store, "memo", metrics(0.0, std=0.0, learns=0.0, perm=1.0))
+    df = leaderboard(board_store, LAB)
+    page = write_html(df, tmp_path / "board.html").read_text()
+    row = re.search(r'<tr class="unranked"><td class="num">—</td><td class="name">memo</td>(.*?)</tr>', page).group(1)
+    assert "0.0%" not in row and "not ranked" in row and "100%" in row and "shuffled labels" in row
+    console = Console(width=250, record=True, color_system=None)
+    console.print(render_table(df))
+    line = next(line for line in console.export_text().splitlines() if "memo" in line)
+    assert "not ranked (0.0%)" in line and "± 0.0%" not in line
+
+
+def test_an_assignment_without_the_metric_has_no_leaderboard(store: ResultStore):
+    for student in ("amara", "ben"):
+        store.save(SubmissionResult("hw2", student, SubmissionStatus.GRADED))
+    store.save(SubmissionResult("hw2", "ivan", SubmissionStatus.INVALID))
+    with pytest.raises(NoLeaderboardError, match=r"hw2 has no leaderboard: none of its 3 results \(2 graded, 1 "
+                                                 r"invalid\) recorded an accuracy"):
+        leaderboard(store, "hw2", require_metric=True)
+    assert leaderboard(store, "hw2")["note"].tolist()[0] == "no accuracy_mean recorded"  # the function still works
+
+
+def test_cli_says_hw2_has_no_leaderboard(tmp_path: Path, capsys):
+    db = tmp_path / "grades.db"
+    with ResultStore.open(db) as s:
+        for student in ("amara", "ben"):
+            s.save(SubmissionResult("hw2", student, SubmissionStatus.GRADED))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["leaderboard", "hw2", "--db", str(db), "--course", str(ROOT)])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2 and "hw2 has no leaderboard" in " ".join(err.split())
+    assert "recorded" not in out and "amara" not in out + err
+
+
+def test_measurement_matches_the_lab_hidden_test():
+    """The page's description of the measurement is checked against the constants of the test that measures."""
+    tree = ast.parse((ROOT / "reference/lab-iris/tests/test_accuracy.py").read_text())
+    constants = {t.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                 for t in node.targets if isinstance(t, ast.Name) and isinstance(node.value, ast.Constant)}
+    text = measurement([])
+    assert f"{constants['N_RUNS']} times" in text and f"mean over the {constants['N_RUNS']} runs" in text
+    assert f"{3 * constants['N_SIMULATED']} new flowers ({constants['N_SIMULATED']} per species)" in text
+    X, _ = load_iris_csv(ROOT / "assignments/lab-iris/data/iris.csv")
+    assert f"the {len(X)} public Iris flowers" in text
+    assert 'record_metric(f"accuracy_run_{k + 1:02d}"' in (ROOT / "reference/lab-iris/tests/test_accuracy.py").read_text()
+
+
+def test_run_accuracies_in_order_and_checked():
+    r = SubmissionResult(LAB, "a", SubmissionStatus.GRADED,
+                         metrics={"accuracy_run_10": 0.9, "accuracy_run_02": 0.8, "accuracy_run_01": 1.5,
+                                  "accuracy_run_x": 0.5, "accuracy_mean": 0.85})
+    assert run_accuracies(r) == [(1, None), (2, 0.8), (10, 0.9)]
+    assert metric_label("accuracy_run_03") == "run 3 accuracy" and metric_label("n_params") == "parameter count"
+
+
+# --------------------------------------------------------------------------- pseudonyms
+
+
+def test_generated_pseudonyms_are_stable_distinct_and_keyed(tmp_path: Path):
+    salt_file = tmp_path / "grades.db-pseudonym-salt"
+    salt = load_salt(salt_file)
+    assert load_salt(salt_file) == salt and len(salt) == 32 and (salt_file.stat().st_mode & 0o777) == 0o600
+    students = [f"s{i}" for i in range(300)]
+    names = pseudonyms(students, salt)
+    assert names == pseudonyms(reversed(students), salt)  # stable
+    assert len(set(names.values())) == len(students)  # distinct
+    assert all(re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+ [0-9]{3}", n) for n in names.values())
+    assert not any(s in n for s, n in names.items())
+    other = pseudonyms(students, load_salt(tmp_path / "other-salt"))
+    assert sum(names[s] == other[s] for s in students) < 5  # the salt is the key
+    salt_file.write_text("not hex\n")
+    with pytest.raises(ValueError, match="does not hold a pseudonym salt"):
+        load_salt(salt_file)
+
+
+def test_picked_pseudonyms_are_read_never_run_and_checked(tmp_path: Path, write_files):
+    salt = b"k" * 32
+    generated = pseudonyms(["amy", "bob", "cat", "dan", "eve", "fay"], salt)
+    files = write_files(root=tmp_path / "subs", files={
+        "amy/lab_iris.py": 'import os\nos.system("touch PWNED")\nLEADERBOARD_NAME = "Quokka <b>Queen</b>"\n',
+        "bob/lab_iris.py": 'LEADERBOARD_NAME = "amy"\n',  # another student's id: refused
+        "cat/lab_iris.py": 'LEADERBOARD_NAME = "Twin"\n',
+        "dan/lab_iris.py": 'LEADERBOARD_NAME = "twin"\n',  # the same pick (ignoring case): both refused
+        "eve/lab_iris.py": f'LEADERBOARD_NAME = "{generated["fay"]}"\n',  # someone's generated name: refused
+        "fay/lab_iris.py": 'LEADERBOARD_NAME = "x" * 3\n',  # not a literal: ignored
+    })  # fmt: skip
+    picks = {s: picked_pseudonym(files / s / "lab_iris.py") for s in "amy bob cat dan eve fay".split()}
+    assert picks == {"amy": "Quokka <b>Queen</b>", "bob": "amy", "cat": "Twin", "dan": "twin",
+                     "eve": generated["fay"], "fay": None}
+    assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
+    names = pseudonyms(picks, salt, picks)
+    assert names["amy"] == "Quokka <b>Queen</b>"
+    assert {s: names[s] for s in "bob cat dan eve fay".split()} == {s: generated[s] for s in "bob cat dan eve fay".split()}
+    nb = {"cells": [{"cell_type": "code", "source": 'LEADERBOARD_NAME = "First"', "metadata": {}, "outputs": []},
+                    {"cell_type": "code", "source": 'LEADERBOARD_NAME = "Second"', "metadata": {}, "outputs": []}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "nb.ipynb").write_text(json.dumps(nb))
+    assert picked_pseudonym(tmp_path / "nb.ipynb") == "Second"
+    for bad in ('"a\\u200bb"', '"a\\nb"', '"' + "x" * 41 + '"', '""', "b'bytes'"):
+        (tmp_path / "bad.py").write_text(f"LEADERBOARD_NAME = {bad}\n")
+        assert picked_pseudonym(tmp_path / "bad.py") is None, bad
+    assert picked_pseudonym(tmp_path / "missing.py") is None
+
+
+def test_cli_page_is_anonymised_by_default(tmp_path: Path, write_files, capsys, monkeypatch):
+    terminal = Console(width=250, record=True, color_system=None, file=io.StringIO())
+    monkeypatch.setattr(grader_console, "out", terminal)
+    db = tmp_path / "grades.db"
+    with ResultStore.open(db) as s:
+        for student, acc in (("alice", 0.97), ("bob", 0.95), ("carol", 0.9)):
+            s.save(SubmissionResult(LAB, student, SubmissionStatus.GRADED, metrics=metrics(acc), path="lab_iris.py"))
+    subs = write_files(root=tmp_path / "subs", files={"alice/lab_iris.py": 'LEADERBOARD_NAME = "Setosa Slayer"\n',
+                                                      "bob/lab_iris.py": "x = 1\n", "carol/lab_iris.py": "x = 1\n"})
+    page_path = tmp_path / "board.html"
+    base = ["leaderboard", LAB, "--db", str(db), "--course", str(ROOT), "--submissions", str(subs), "-o", str(page_path)]
+    main(base)
+    out = terminal.export_text()
+    page = page_path.read_text()
+    assert "Setosa Slayer" in page and "Names are pseudonyms" in page
+    for student in ("alice", "bob", "carol"):
+        assert student not in page
+    salt = load_salt(tmp_path / "grades.db-pseudonym-salt")
+    names = pseudonyms(["alice", "bob", "carol"], salt, {"alice": "Setosa Slayer"})
+    assert f'<td class="name">{names["bob"]}</td>' in page and "Pseudonym" in out and names["carol"] in out
+    main(base)  # stable from one run to the next
+    assert page_path.read_text().count(names["bob"]) == page.count(names["bob"])
+    main([*base, "--no-anonymise"])
+    capsys.readouterr()
+    assert '<td class="name">alice</td>' in page_path.read_text() and "Setosa Slayer" not in page_path.read_text()

@@ -36,7 +36,8 @@ network each time (a second call in the same run must not return the network
 training just changed).
 
 Metrics recorded for the leaderboard: ``accuracy_mean``, ``accuracy_std``
-(population std over the runs), ``n_params`` (counted on the rebuilt network),
+(population std over the runs), ``accuracy_run_01`` ... ``accuracy_run_10`` (each
+run's accuracy, recorded as the run ends: the feedback page plots them), ``n_params`` (counted on the rebuilt network),
 ``train_time_s`` (median seconds of one ``train_model`` call, measured here),
 ``architecture_ok`` (1.0 if the network follows the lab's rules, the ones
 test_architecture.py grades) and ``verified`` (1.0 if every run's network was
@@ -113,6 +114,7 @@ def test_cross_validated_accuracy(submission, record_metric):
                 "network on every call (not return, or reuse the layers of, one built before)"
             )
             accuracies.append(accuracy(net.logits(flowers), code[species]))
+            record_metric(f"accuracy_run_{k + 1:02d}", accuracies[-1])  # the feedback page's per-run plot
     mean = float(np.mean(accuracies))
     record_metric("accuracy_mean", mean)
     record_metric("accuracy_std", float(np.std(accuracies)))
