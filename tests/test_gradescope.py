@@ -125,7 +125,8 @@ def unpack(zip_path: Path, root: Path, files: dict[str, bytes], *, meta: dict[st
 def container(root: Path, *, extra_path: Path | None = None) -> list[str]:
     """bwrap's command line for a throwaway root that holds the system, this Python, this repository
     and ``root`` at /autograder, where ``/autograder/run_autograder`` runs as Gradescope runs it."""
-    argv = ["bwrap", "--tmpfs", "/", "--ro-bind", "/usr", "/usr"]
+    # /tmp and /run first: a clone or venv under /tmp (a CI checkout) is bound on top of them below
+    argv = ["bwrap", "--tmpfs", "/", "--tmpfs", "/tmp", "--tmpfs", "/run", "--ro-bind", "/usr", "/usr"]
     for d in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(d):
             argv += ["--symlink", os.readlink(d), d]
@@ -133,7 +134,7 @@ def container(root: Path, *, extra_path: Path | None = None) -> list[str]:
             argv += ["--ro-bind", d, d]
     for d in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), REPO}):
         argv += ["--ro-bind", str(d), str(d)]
-    argv += ["--ro-bind", "/etc", "/etc", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run",
+    argv += ["--ro-bind", "/etc", "/etc", "--proc", "/proc", "--dev", "/dev",
              "--bind", str(root), "/autograder", "--unshare-pid", "--die-with-parent", "--chdir", "/autograder"]
     # what setup.sh would have installed, where it installs it: the grader's venv (this one) and the
     # worker environments `grader env build` made in the course (this repository's, where built)
