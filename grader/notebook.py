@@ -64,12 +64,7 @@ def read_notebook(text: str) -> list[Cell]:
 def _read_notebook(text: str) -> list[Cell]:
     if not text.strip():
         raise NotebookError("the notebook file is empty")
-    try:
-        nb = json.loads(text)
-    except ValueError:
-        raise NotebookError("the notebook is not valid JSON (is the file truncated or corrupt?)") from None
-    if not (isinstance(nb, dict) and nb.get("nbformat") == 4 and isinstance(nb.get("cells"), list)):
-        nb = _read_with_nbformat(text)  # an older format to convert, or nbformat's word on what is wrong
+    nb = read_document(text)
     cells = nb.get("cells")
     if not isinstance(cells, list):
         raise NotebookError("not a valid Jupyter notebook: it has no cell list")
@@ -86,6 +81,22 @@ def _read_notebook(text: str) -> list[Cell]:
     if not any(c.source.strip() for c in out):
         raise NotebookError("the notebook has no code cells")
     return out
+
+
+def read_document(text: str) -> dict:
+    """The notebook ``text`` as a format-4 document (a dict): read as JSON when it already is one,
+    else converted by nbformat.
+
+    Raises:
+        NotebookError: not valid JSON, or not a notebook nbformat can read.
+    """
+    try:
+        nb = json.loads(text)
+    except ValueError:
+        raise NotebookError("the notebook is not valid JSON (is the file truncated or corrupt?)") from None
+    if not (isinstance(nb, dict) and nb.get("nbformat") == 4 and isinstance(nb.get("cells"), list)):
+        nb = _read_with_nbformat(text)  # an older format to convert, or nbformat's word on what is wrong
+    return nb
 
 
 def _read_with_nbformat(text: str) -> dict:
@@ -177,6 +188,13 @@ def _line(line: str) -> str:
     if re.match(r"^[\w.\[\]'\"()]+\?\??\s*$", stripped):
         return f"{indent}pass  # skipped help"
     return line
+
+
+def defined_names(source: str) -> set[str]:
+    """The names a cell's code defines at top level (functions, classes, assignments, imports, also
+    inside top-level blocks), from Python's own scoping; none if it does not parse."""
+    names = _cell_names(source)
+    return names[0] if names is not None else set()
 
 
 def _cell_names(source: str) -> tuple[set[str], set[str], set[str], bool] | None:

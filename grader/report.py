@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import AssignmentConfig
+from .notebook import NotebookError, defined_names, read_document
 from .results import SubmissionResult, SubmissionStatus, TestResult, TestStatus, Visibility
 from .spreadsheet import write_atomic
 from .visible import make_visible
@@ -408,32 +409,6 @@ class _Cell:
     execution_count: int | None = None
 
 
-def _defined_names(source: str) -> set[str]:
-    """Names a cell defines at top level (also inside top-level if/try/with/for blocks)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return set()
-    names: set[str] = set()
-    todo: list[ast.stmt] = list(tree.body)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"}
-        elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
-            for part in ("body", "orelse", "finalbody"):
-                todo.extend(getattr(node, part, []))
-            for handler in getattr(node, "handlers", []):
-                todo.extend(handler.body)
-    return names
-
-
 _B64 = re.compile(r"[A-Za-z0-9+/=\s]*")
 
 
@@ -510,24 +485,10 @@ def _read_cells(path: Path) -> list[_Cell]:
         raise ReportError(f"{path.name} cannot be read: {exc}") from None
     if path.suffix != ".ipynb":
         return _module_cells(text)
-    import json
-
     try:
-        nb: Any = json.loads(text)
-    except ValueError:
-        nb = None
-    if not (isinstance(nb, dict) and nb.get("nbformat") == 4 and isinstance(nb.get("cells"), list)):
-        import warnings
-
-        import nbformat
-
-        try:  # an older format, converted (a format-4 notebook is read as JSON: nbformat would log its schema errors)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                nb = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
-        except Exception as exc:  # nbformat raises many kinds on malformed documents
-            first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-            raise ReportError(f"{make_visible(path.name)} is not a notebook that can be read: {first}") from None
+        nb = read_document(text)
+    except NotebookError as exc:
+        raise ReportError(f"{make_visible(path.name)} is not a notebook that can be read: {exc}") from None
     cells = []
     for cell in nb.get("cells", []):
         if not isinstance(cell, dict):
@@ -612,7 +573,7 @@ def _place(cells: Sequence[_Cell], tests: Sequence[tuple[TestResult, TestView]],
                 source = transform_ipython(cell.source)
             except Exception:  # a cell the grader cannot rewrite defines nothing it can see
                 continue
-            for name in _defined_names(source):
+            for name in defined_names(source):
                 last_definition[name] = i
     placement = _Placement({}, [])
     for result, view in tests:
