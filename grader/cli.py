@@ -464,6 +464,48 @@ def report(ctx: click.Context, assignment: str, output: Path, students: tuple[st
                      "and could be committed by accident (write them under out/, which git ignores)")
 
 
+@cli.group("import")
+def import_group() -> None:
+    """Bring an assignment written for another autograder into this course."""
+
+
+@import_group.command("otter")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--as", "name", required=True, help="The assignment's name here (assignments/NAME/, reference/NAME/).")
+@click.option("--student", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="The student notebook (a zip holds none).")
+@click.option("--solution", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="The solution notebook (a zip holds none): needed to classify the cases.")
+@click.option("--force", is_flag=True, help="Replace an existing assignment of that name.")
+@course_option
+@sandbox_option("Sandbox the solution is graded in, to classify the cases.")
+@click.pass_context
+def import_otter(ctx: click.Context, source: Path, name: str, student: Path | None, solution: Path | None,
+                 force: bool, course: Path | None, backend: str) -> None:
+    """Import an otter-grader assignment: SOURCE is its master notebook, the folder `otter assign`
+    wrote, or its autograder zip. Its OK-format cases become public and hidden tests, checked in
+    the trusted process; the solution, graded once, shows which cases must run in the worker."""
+    from .otter import importer
+
+    try:
+        report = importer.main(source, name, course=_course(ctx, course), student=student, solution=solution,
+                               backend=backend, force=force)
+    except FileExistsError as exc:
+        raise Abort(str(exc), 2) from None
+    c = console.human()
+    c.print(f"imported {report.questions} question(s), {report.cases} case(s), {report.points:g} points "
+            f"as {name}: {len(report.written)} file(s) written")
+    c.print("cases by mode: " + ", ".join(f"{n} {mode}" for mode, n in sorted(report.modes.items())))
+    for warning in report.warnings:
+        console.warn(warning)
+    for case, text in report.failing.items():
+        c.print(f"[red]the solution fails {console.shown(case)}[/] in every mode:\n"
+                f"{console.shown(text, multiline=True)}")
+    if report.failing:
+        sys.exit(1)
+    c.print(f"next: grader validate {name}; grader grade {name}")
+
+
 @cli.command()
 @click.argument("assignment")
 @course_option
@@ -482,6 +524,11 @@ def validate(ctx: click.Context, assignment: str, course: Path | None, backend: 
         if r is not None:
             message = " — " + console.shown(r.message, multiline=True) if r.message else ""
             c.print(f"{label}: {r.score:g}/{r.max_score:g} ({r.status}){message}")
+    if v.otter_modes:
+        counts = ", ".join(f"{n} {mode}" for mode, n in sorted(v.otter_modes.items()))
+        worker = v.otter_modes.get("worker", 0)
+        c.print(f"otter cases: {counts}; {sum(v.otter_modes.values()) - worker} of {sum(v.otter_modes.values())} "
+                f"are checked in the trusted process, {worker} run in the worker (as easy to fool as in otter)")
     if v.ok:
         c.print(f"[green]{assignment} is valid[/]")
         return

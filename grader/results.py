@@ -58,7 +58,9 @@ class TestResult:
         status: see :class:`TestStatus`.
         visibility: ``public`` tests are the ones students run with
             ``grader check``; ``hidden`` ones run only in ``grader grade``.
-        message: why the test failed (empty when it passed), capped in length.
+        message: why the test failed, capped in length; for a passing test, empty or what the test
+            put in its item's ``user_properties`` as ``("message", text)`` (an otter case's success
+            message).
         hint: the test author's hint, shown when the test fails.
         duration_s: wall time of the test in seconds.
     """

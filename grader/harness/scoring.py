@@ -162,7 +162,10 @@ def score(spec: TestSpec, reports: list[Any], excinfos: dict[str, Any]) -> TestR
             else TestStatus.ERROR
         message = _message(exc) or "the test's setup failed"
     elif call is not None and call.passed:
-        status, message = TestStatus.PASSED, ""
+        # a passing test may leave a message in its item's user_properties, ("message", text)
+        # (an imported otter case's success_message)
+        note = dict(getattr(call, "user_properties", ())).get("message", "")
+        status, message = TestStatus.PASSED, str(note)[:MAX_MESSAGE]
     elif call is not None and call.failed:
         exc = excinfos.get("call")
         status, message = _status_of(exc), _message(exc) or "failed"

@@ -98,11 +98,12 @@ class GradingSession:
 
     # ------------------------------------------------------------------ reference
     def reference_module(self) -> ModuleType | None:
-        """The reference solution, imported once (None if this copy lacks it)."""
+        """The reference solution, imported once (None if this copy lacks it, or if it is a notebook:
+        an imported otter assignment's solution is graded like a submission, never imported here)."""
         if not self._reference_loaded:
             self._reference_loaded = True
             path = self.config.reference_path
-            if path is not None:
+            if path is not None and path.suffix != ".ipynb":
                 name = f"grader_reference_{self.config.name.replace('-', '_')}"
                 spec = importlib.util.spec_from_file_location(name, path)
                 if spec is None or spec.loader is None:

@@ -19,6 +19,7 @@ decoding plain data.
 
 from __future__ import annotations
 
+import io
 import json
 import operator
 import os
@@ -26,6 +27,7 @@ import random
 import shutil
 import sys
 import time
+import traceback
 from typing import Any, Callable
 
 import numpy as np
@@ -38,6 +40,7 @@ except ImportError:  # Windows: no rlimits, no rusage (the trusted side's time l
     resource = None  # type: ignore[assignment]
 
 MAX_REPR = 2000
+_MAX_EXAMPLE_OUTPUT = 64 * 1024  # characters of an otter case's printed output (run_example)
 
 _BINOPS = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
@@ -282,6 +285,33 @@ def _op_export_module(w: Worker, req: dict) -> dict:
     return netexport.export_module(w._obj(req["obj"]))
 
 
+def _op_run_example(w: Worker, req: dict) -> dict:
+    """Run one doctest example's ``source`` in the submission's namespace as doctest would
+    (compiled in "single" mode: an expression statement prints its repr), for an imported
+    otter-grader case the trusted side cannot evaluate (:mod:`grader.otter.cases`):
+    ``{"output": the text it printed (at most 64 KiB), "exception": traceback's last line or None}``.
+    The expected output stays on the trusted side, which compares."""
+    out = io.StringIO()
+    hook, stdout = sys.displayhook, sys.stdout
+    exception = None
+    try:
+        sys.stdout, sys.displayhook = out, sys.__displayhook__
+        exec(compile(str(req["source"]), str(req.get("filename", "<doctest>")), "single", 0, True), w.root.__dict__)
+    except BaseException as exc:  # SystemExit too: a case cannot stop the worker
+        exception = _exception_line(exc)
+    finally:
+        sys.stdout, sys.displayhook = stdout, hook
+    text = out.getvalue()
+    return {"output": text[:_MAX_EXAMPLE_OUTPUT], "exception": exception}
+
+
+def _exception_line(exc: BaseException) -> str:
+    try:
+        return traceback.format_exception_only(type(exc), exc)[-1][:MAX_REPR]
+    except BaseException:  # a student exception whose __str__ raises
+        return f"{type(exc).__name__}: <unprintable message>\n"
+
+
 def _op_shutdown(w: Worker, req: dict) -> None:
     """End the serving loop."""
     raise _Stop()
@@ -294,7 +324,7 @@ OPERATIONS = {
     "unop": _op_unop, "len": _op_len, "iter": _op_iter, "next": _op_next, "repr": _op_repr,
     "identity": _op_identity, "type_name": _op_type_name, "dir": _op_dir, "release": _op_release,
     "load": _op_load, "spawn": _op_load, "seed": _op_seed, "describe_module": _op_describe_module,
-    "export_module": _op_export_module, "shutdown": _op_shutdown,
+    "export_module": _op_export_module, "run_example": _op_run_example, "shutdown": _op_shutdown,
 }
 
 

@@ -1,0 +1,111 @@
+"""The namespace an imported otter case runs in on the trusted side.
+
+otter runs a case in the student's own global namespace. Here the case runs in this process, in
+a :class:`CaseNamespace`, which resolves a free name in this order:
+
+1. what earlier cases of this submission assigned (``x = softmax(z)`` in one example, ``x`` in
+   the next, as in otter, where the assignment lands in the student's globals);
+2. Python's builtins (a submission that redefines ``round`` does not change the checks);
+3. the modules the instructor's solution imported (``np`` -> this process's own ``numpy``):
+   a student's ``np.isclose = lambda *a, **k: True``, or an ``np`` that is not numpy at all,
+   never reaches the check;
+4. the student's name, through the worker (:class:`grader.remote.SubmissionProxy`): a function
+   becomes a handle whose call runs in the worker, plain data (numbers, arrays) comes back as is.
+
+In ``plain`` mode a value from the student must be plain data: a function's result, or a
+top-level value, that stays in the worker as a :class:`~grader.remote.RemoteObject` (an
+always-equal object, a fake array) fails the example with a :class:`NotPlainData` error. In
+``handles`` mode such objects are allowed, for cases whose solution itself returns objects
+(a model, a ``Value`` node): their attributes and methods run in the worker.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+from typing import Any
+
+from ..remote import MissingName, RemoteObject, SubmissionProxy
+from ..testing import type_name
+
+#: Type names (:func:`grader.worker.wire._type_name`: builtins unqualified) of the worker objects a
+#: case may call in ``plain`` mode: the student's functions and classes. Whatever the call returns
+#: is checked again, so a name that lies about its type gains nothing.
+CALLABLE_TYPES = frozenset({"function", "builtin_function_or_method", "type", "functools.partial", "method",
+                            "numpy.ufunc"})
+
+
+class NotPlainData(TypeError):
+    """A student value that the check needs as plain data stayed in the worker as an object."""
+
+
+class CaseNamespace(dict):
+    """Globals for the cases of one submission (a ``dict``: ``exec`` requires one).
+
+    Args:
+        submission: the ``submission`` fixture.
+        modules: ``{name: "module"}`` or ``{name: "module:attribute"}``, from the solution's imports
+            (``{"np": "numpy", "softmax_ref": "scipy.special:softmax"}``).
+        plain: whether student values must be plain data (see the module docstring).
+
+    Raises (on lookup, inside the example, like Python would):
+        NotPlainData: in ``plain`` mode, a student value that is a worker object.
+        ImportError: a module of ``modules`` is not installed on the trusted side.
+    """
+
+    def __init__(self, submission: SubmissionProxy, modules: dict[str, str], plain: bool = True) -> None:
+        super().__init__()
+        self["__builtins__"] = builtins
+        self._submission = submission
+        self._modules = dict(modules)
+        self.plain = plain
+
+    def __missing__(self, name: str) -> Any:
+        if hasattr(builtins, name):
+            raise KeyError(name)  # Python goes on to the builtins
+        if name in self._modules:
+            return _import(self._modules[name])
+        try:
+            value = getattr(self._submission, name)
+        except MissingName:
+            raise KeyError(name) from None  # NameError: name '...' is not defined
+        return self._checked(value, name)
+
+    def _checked(self, value: Any, what: str) -> Any:
+        if not self.plain or not isinstance(value, RemoteObject):
+            return value
+        kind = type_name(value)
+        if kind in CALLABLE_TYPES:
+            return _PlainCall(value, what, self)
+        raise NotPlainData(f"{what} is a {kind} object in the submission, not plain data (a number, an array, "
+                           f"a list...)")
+
+
+class _PlainCall:
+    """A student function whose results must be plain data (``plain`` mode)."""
+
+    __slots__ = ("_fn", "_name", "_ns")
+
+    def __init__(self, fn: RemoteObject, name: str, ns: CaseNamespace) -> None:
+        self._fn, self._name, self._ns = fn, name, ns
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        result = self._fn(*args, **kwargs)
+        if isinstance(result, RemoteObject):
+            raise NotPlainData(f"{self._name}(...) returned a {type_name(result)} object, not plain data "
+                               f"(a number, an array, a list...)")
+        return result
+
+    def __repr__(self) -> str:
+        return f"<function {self._name}>"
+
+
+def _import(spec: str) -> Any:
+    module_name, _, attribute = spec.partition(":")
+    module = importlib.import_module(module_name)
+    if not attribute:
+        return module
+    try:
+        return getattr(module, attribute)
+    except AttributeError:  # `from package import submodule`, not imported by the package itself
+        return importlib.import_module(f"{module_name}.{attribute}")
