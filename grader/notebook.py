@@ -14,6 +14,10 @@ IPython syntax is handled like this (shell commands never run):
   (``%%bash``, ``%%html``, ``%%javascript``...) are skipped;
 * ``obj?`` help lines: dropped.
 
+A notebook written for otter-grader (it has an ``otter.Notebook(...)`` cell) loses otter's own
+cells (:func:`is_otter_cell`): ``grader.check("q1")`` needs otter and its test files, which the
+worker has not; this grader runs the tests itself.
+
 A cell that is valid Python is never rewritten.
 """
 
@@ -80,6 +84,8 @@ def _read_notebook(text: str) -> list[Cell]:
         out.append(Cell(i, transform_ipython(source)))
     if not any(c.source.strip() for c in out):
         raise NotebookError("the notebook has no code cells")
+    if any("otter.Notebook(" in c.source and is_otter_cell(c.source) for c in out):
+        out = [c for c in out if not is_otter_cell(c.source)]  # an otter-grader student notebook
     return out
 
 
@@ -288,3 +294,35 @@ def cells_to_skip(cells: list[Cell], report: object, *, roots: tuple[str, ...] |
                 and not names[3] and not names[0] & needed):
             skip.append(c.index)
     return skip
+
+
+def is_otter_cell(source: str) -> bool:
+    """Whether a code cell is otter-grader's own and nothing else: ``import otter``,
+    ``grader = otter.Notebook(...)``, ``grader.check("q1")``, ``grader.check_all()``,
+    ``grader.export(...)``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    if not tree.body:
+        return False
+    notebook_names = {"grader"}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import) and all(a.name.split(".")[0] == "otter" for a in stmt.names):
+            continue
+        if isinstance(stmt, ast.ImportFrom) and (stmt.module or "").split(".")[0] == "otter":
+            continue
+        if isinstance(stmt, ast.Assign) and _calls(stmt.value, ("otter", "Notebook")):
+            notebook_names |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and \
+                isinstance(stmt.value.func, ast.Attribute) and isinstance(stmt.value.func.value, ast.Name) and \
+                stmt.value.func.value.id in notebook_names:
+            continue
+        return False
+    return True
+
+
+def _calls(node: ast.expr, dotted: tuple[str, str]) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == dotted[1] \
+        and isinstance(node.func.value, ast.Name) and node.func.value.id == dotted[0]

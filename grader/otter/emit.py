@@ -17,7 +17,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from ..notebook import NotebookError, read_notebook
+from ..notebook import NotebookError, is_otter_cell, read_notebook
 from .source import OTTER_VERSION, OtterAssignment, Question
 
 _HEADER = '''"""Question {question!r}: the {visibility} cases of otter-grader's test {origin}, imported by
@@ -185,7 +185,7 @@ def strip_otter_cells(nb: dict, check_hint: str | None = None) -> dict:
     Outputs are cleared. Other cells are kept as they are."""
     cells, hinted = [], False
     for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code" and _is_otter_cell(_source(cell)):
+        if cell.get("cell_type") == "code" and is_otter_cell(_source(cell)):
             if check_hint and not hinted:
                 cells.append({"cell_type": "markdown", "metadata": {}, "source":
                               f"Check your answers with the public tests: `grader check {check_hint} "
@@ -196,35 +196,6 @@ def strip_otter_cells(nb: dict, check_hint: str | None = None) -> dict:
             cell = {**cell, "outputs": [], "execution_count": None}
         cells.append(cell)
     return {**nb, "cells": cells}
-
-
-def _is_otter_cell(source: str) -> bool:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return False
-    if not tree.body:
-        return False
-    notebook_names = {"grader"}
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Import) and all(a.name.split(".")[0] == "otter" for a in stmt.names):
-            continue
-        if isinstance(stmt, ast.ImportFrom) and (stmt.module or "").split(".")[0] == "otter":
-            continue
-        if isinstance(stmt, ast.Assign) and _calls(stmt.value, ("otter", "Notebook")):
-            notebook_names |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
-            continue
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and \
-                isinstance(stmt.value.func, ast.Attribute) and isinstance(stmt.value.func.value, ast.Name) and \
-                stmt.value.func.value.id in notebook_names:
-            continue
-        return False
-    return True
-
-
-def _calls(node: ast.expr, dotted: tuple[str, str]) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == dotted[1] \
-        and isinstance(node.func.value, ast.Name) and node.func.value.id == dotted[0]
 
 
 def modules_of(nb: dict, *, exclude_under: Path | None = None) -> dict[str, str]:
