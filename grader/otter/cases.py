@@ -30,7 +30,7 @@ from ..remote import RemoteError, StudentError, SubmissionProxy
 from ..remote.proxies import _session_of
 from ..testing import Failure
 from . import doctests
-from .namespace import CaseNamespace
+from .namespace import CaseNamespace, NotPlainData
 
 MODES = ("plain", "handles", "worker")
 #: The environment variable that turns ``auto`` cases into a classification run (a JSON-lines file).
@@ -114,6 +114,8 @@ def _exception_line(exc: BaseException) -> str | None:
         return f"{exc.exc_type}: {exc.exc_message}\n" if exc.exc_message else f"{exc.exc_type}\n"
     if isinstance(exc, RemoteError):
         return None
+    if isinstance(exc, NotPlainData):
+        return f"NotPlainData: {exc}\n"
     return traceback.format_exception_only(type(exc), exc)[-1]
 
 

@@ -85,6 +85,8 @@ def main(src: Path, name: str, *, course: str | Path | None = None, student: Pat
         return report
     modes, failing = classify(course_obj, name, backend=backend)
     for case in cases:
+        if case["name"] not in modes:  # the solution's run ended (a timeout, a crash) before this case
+            failing[case["name"]] = "the solution's grading never reached this case (see grader validate)"
         case["mode"] = modes.get(case["name"], "worker")
     report.failing = failing
     report.modes = Counter(c["mode"] for c in cases)

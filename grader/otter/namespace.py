@@ -77,8 +77,8 @@ class CaseNamespace(dict):
         kind = type_name(value)
         if kind in CALLABLE_TYPES:
             return _PlainCall(value, what, self)
-        raise NotPlainData(f"{what} is a {kind} object in the submission, not plain data (a number, an array, "
-                           f"a list...)")
+        raise NotPlainData(f"{what} is an object of type {kind} in the submission, not plain data (a number, "
+                           f"an array, a list...)")
 
 
 class _PlainCall:
@@ -92,8 +92,8 @@ class _PlainCall:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         result = self._fn(*args, **kwargs)
         if isinstance(result, RemoteObject):
-            raise NotPlainData(f"{self._name}(...) returned a {type_name(result)} object, not plain data "
-                               f"(a number, an array, a list...)")
+            raise NotPlainData(f"{self._name}(...) returned an object of type {type_name(result)}, not plain "
+                               f"data (a number, an array, a list...)")
         return result
 
     def __repr__(self) -> str:
