@@ -103,6 +103,7 @@ def run_assign(master: Path, result: Path) -> None:
             (its message).
     """
     nb = _read_json(master)
+    _require_python(nb, master)
     if not any(_is_question_cell(c) for c in nb.get("cells", [])):
         raise OtterImportError(f"{master} is not an otter master notebook: it has no `# BEGIN QUESTION` raw cell "
                                f"(for the output of otter assign, give its folder)")
@@ -123,6 +124,16 @@ def _otter_assign() -> Any:
         raise OtterImportError(f"grader import otter needs otter-grader=={OTTER_VERSION} "
                                f"(pip install 'grader[instructor]'): {exc}") from None
     return main
+
+
+def _require_python(nb: dict, path: Path) -> None:
+    """Raises OtterImportError for a notebook in another language (otter's R assignments)."""
+    meta = nb.get("metadata", {})
+    language = str(meta.get("kernelspec", {}).get("language") or meta.get("language_info", {}).get("name")
+                   or "python").lower()
+    if language != "python":
+        raise OtterImportError(f"{path}: a {language} notebook; only Python assignments can be imported "
+                               f"(otter's R and RMarkdown assignments are not supported)")
 
 
 def _is_question_cell(cell: dict) -> bool:
@@ -154,6 +165,8 @@ def _read_output_folder(dist: Path) -> OtterAssignment:
         raise OtterImportError(f"{dist} is not an otter assign output folder (no autograder/ in it)")
     solution_path, student_path = _one_notebook(ag), _one_notebook(st) if st.is_dir() else None
     solution = _read_json(solution_path) if solution_path else None
+    if solution is not None:
+        _require_python(solution, solution_path)  # type: ignore[arg-type]
     zips = sorted(ag.glob("*.zip"))
     if (ag / "tests").is_dir():
         questions = [_question_from_file(p) for p in sorted((ag / "tests").glob("*.py"))]
