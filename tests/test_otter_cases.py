@@ -105,6 +105,17 @@ class Model:
 def exits():
     import sys
     sys.exit(0)
+
+class LabelError(Exception):
+    pass
+
+def strict_one_hot(y, k):
+    if (y >= k).any():
+        raise LabelError("labels out of range")
+    return np.eye(k)[y]
+
+def stops():
+    raise StopIteration("done")
 '''
 
 CHEAT = '''
@@ -211,6 +222,33 @@ def test_sys_exit_in_a_case_is_an_exception_not_the_end(student):
     assert outcome(student, code, "worker").passed
     assert outcome(student, code, "plain").passed
     assert outcome(student, ">>> 1 + 1\n2", "worker").passed  # the worker is still there
+
+
+CATCH = (">>> try:\n...     {call}\n...     print('no error')\n... except ValueError as e:\n"
+         "...     print('ValueError', e)\nValueError labels out of range")
+
+
+@pytest.mark.parametrize("mode", ["plain", "handles", "worker"])
+def test_a_builtin_exception_from_the_worker_is_caught_by_its_type(student, mode):
+    assert outcome(student, CATCH.format(call="one_hot(np.array([3]), 3)"), mode).passed
+    # a class of the student's own is not a ValueError, here as in otter
+    assert not outcome(student, CATCH.format(call="strict_one_hot(np.array([3]), 3)"), mode).passed
+    assert not outcome(student, CATCH.format(call="one_hot(np.array([1]), 3)"), mode).passed
+
+
+def test_a_translated_exception_still_reads_as_the_students(student):
+    code = ">>> one_hot(np.array([3]), 3)\nTraceback (most recent call last):\nValueError: labels out of range"
+    assert outcome(student, code, "plain").passed
+    stop = ">>> stops()\nTraceback (most recent call last):\nStopIteration: done"
+    assert outcome(student, stop, "plain").passed  # reported, yet never raised here as a StopIteration
+    from grader.otter.namespace import as_builtin
+    from grader.remote import StudentError
+
+    for name, builtin in (("ValueError", ValueError), ("KeyError", KeyError), ("OSError", None),
+                          ("StopIteration", None), ("LabelError", None), ("SystemExit", None)):
+        exc = as_builtin(StudentError("f()", {"type": name, "message": "m"}))
+        assert isinstance(exc, StudentError) and exc.exc_type == name and exc.exc_message == "m"
+        assert isinstance(exc, builtin) if builtin else type(exc) is StudentError
 
 
 def test_a_missing_function_is_a_name_error(student):

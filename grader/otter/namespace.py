@@ -12,6 +12,11 @@ a :class:`CaseNamespace`, which resolves a free name in this order:
 4. the student's name, through the worker (:class:`grader.remote.SubmissionProxy`): a function
    becomes a handle whose call runs in the worker, plain data (numbers, arrays) comes back as is.
 
+An exception the student's function raises in the worker reaches the case as a
+:class:`~grader.remote.StudentError`; when its type is one of Python's built-in exceptions
+(``ValueError``, ``KeyError``...) it is raised as a subclass of that type too, so a case's
+``try: ... except ValueError:`` sees it as otter would. Only the type's name and message cross.
+
 In ``plain`` mode a value from the student must be plain data: a function's result, or a
 top-level value, that stays in the worker as a :class:`~grader.remote.RemoteObject` (an
 always-equal object, a fake array) fails the example with a :class:`NotPlainData` error. In
@@ -25,7 +30,7 @@ import builtins
 import importlib
 from typing import Any
 
-from ..remote import MissingName, RemoteObject, SubmissionProxy
+from ..remote import MissingName, RemoteObject, StudentError, SubmissionProxy
 from ..testing import type_name
 
 #: Type names (:func:`grader.worker.wire._type_name`: builtins unqualified) of the worker objects a
@@ -72,17 +77,20 @@ class CaseNamespace(dict):
         return self._checked(value, name)
 
     def _checked(self, value: Any, what: str) -> Any:
-        if not self.plain or not isinstance(value, RemoteObject):
+        if not isinstance(value, RemoteObject):
             return value
         kind = type_name(value)
         if kind in CALLABLE_TYPES:
             return _PlainCall(value, what, self)
+        if not self.plain:
+            return value
         raise NotPlainData(f"{what} is an object of type {kind} in the submission, not plain data (a number, "
                            f"an array, a list...)")
 
 
 class _PlainCall:
-    """A student function whose results must be plain data (``plain`` mode)."""
+    """A student function or class: its exceptions are raised as built-in types (see the module
+    docstring), and in ``plain`` mode its results must be plain data."""
 
     __slots__ = ("_fn", "_name", "_ns")
 
@@ -90,14 +98,56 @@ class _PlainCall:
         self._fn, self._name, self._ns = fn, name, ns
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        result = self._fn(*args, **kwargs)
-        if isinstance(result, RemoteObject):
+        try:
+            result = self._fn(*args, **kwargs)
+        except StudentError as exc:
+            raise as_builtin(exc) from None
+        if self._ns.plain and isinstance(result, RemoteObject):
             raise NotPlainData(f"{self._name}(...) returned an object of type {type_name(result)}, not plain "
                                f"data (a number, an array, a list...)")
         return result
 
+    def __getattr__(self, name: str) -> Any:  # a class's attributes, a function's __name__
+        return getattr(self._fn, name)
+
     def __repr__(self) -> str:
         return f"<function {self._name}>"
+
+
+#: Built-in exceptions a student's exception is never raised as: they steer the trusted side's own
+#: control flow (iteration, interpreter exit) instead of being an outcome of the case.
+_NOT_TRANSLATED = (StopIteration, StopAsyncIteration, GeneratorExit, AssertionError)
+_TRANSLATED: dict[str, type[StudentError] | None] = {}
+
+
+def as_builtin(exc: StudentError) -> StudentError:
+    """``exc`` as an instance of a class that is both :class:`StudentError` and the built-in
+    exception the student's code raised (``ValueError``...), with the same message and attributes;
+    ``str()`` of it is the student's message, as ``str(e)`` in the student's process; ``exc`` itself
+    when that type is not a built-in ``Exception`` (a class of the student's, a
+    ``StopIteration``) or cannot be combined with ``StudentError`` (an ``OSError``'s layout)."""
+    name = exc.exc_type
+    if name not in _TRANSLATED:
+        cls = getattr(builtins, name, None)
+        kind: type[StudentError] | None = None
+        if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, _NOT_TRANSLATED):
+            try:
+                kind = type(f"Student{name}", (StudentError, cls), {"__module__": __name__, "__str__": _message})
+                kind.__new__(kind, "")
+            except TypeError:  # a lay-out conflict (OSError, UnicodeError...)
+                kind = None
+        _TRANSLATED[name] = kind
+    kind = _TRANSLATED[name]
+    if kind is None:
+        return exc
+    translated = kind.__new__(kind, *exc.args)
+    translated.__dict__.update(vars(exc))
+    translated.args = exc.args
+    return translated
+
+
+def _message(exc: StudentError) -> str:
+    return exc.exc_message
 
 
 def _import(spec: str) -> Any:
