@@ -179,6 +179,18 @@ def test_int_and_float_subclasses_are_not_mistaken_for_plain_data(value):
         frame(sub(value))
 
 
+def test_an_object_that_claims_to_be_an_array_is_not_one():
+    """``__class__`` may be a property that says ``np.ndarray`` (``isinstance`` believes it); the real
+    type decides, so such an object becomes a handle, not an array read through its fake attributes."""
+    import torch
+
+    for claimed in (np.ndarray, np.float64, torch.Tensor):
+        liar = type("Liar", (), {"__class__": property(lambda self, c=claimed: c)})()
+        assert isinstance(liar, claimed)
+        with pytest.raises(wire.WireError, match="Liar"):
+            frame(liar)
+
+
 def test_handles_in_a_payload_need_a_handle_table():
     with pytest.raises(wire.WireError, match="handle"):
         wire.decode_payload(payload({"$h": 1, "ty": "x"}))

@@ -88,8 +88,9 @@ class Worker:
     def send(self, message: Any) -> None:
         try:
             pieces = wire.encode_message(message, self._to_handle)
-        except wire.WireError as exc:
-            pieces = wire.encode_message({"error": {"type": "ResultNotSendable", "message": str(exc),
+        except Exception as exc:  # a WireError, or a student object that raised while being read
+            text = str(exc) if isinstance(exc, wire.WireError) else f"reading the result raised {type(exc).__name__}"
+            pieces = wire.encode_message({"error": {"type": "ResultNotSendable", "message": text,
                                                     "traceback": "", "where": ""}})
         wire.write_frame(self.fd_out, pieces)
 

@@ -151,9 +151,10 @@ class Encoder:
             return {"$d": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
         if t is bytes or t is bytearray:
             return {"$y": self._buffer(bytes(value))}
-        if isinstance(value, np.ndarray) and value.dtype.kind in "biufc" and not value.dtype.fields:
+        # issubclass on the real type, not isinstance: an object's __class__ may claim to be an array
+        if issubclass(t, np.ndarray) and value.dtype.kind in "biufc" and not value.dtype.fields:
             return self._array(value.view(np.ndarray), torch_tensor=False)
-        if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+        if issubclass(t, np.generic) and value.dtype.kind in "biufc":
             return self._scalar(value)
         tensor = _torch_tensor_as_numpy(value)
         if tensor is not None:
@@ -195,7 +196,7 @@ def _type_name(value: Any) -> str:
 
 def _torch_tensor_as_numpy(value: Any) -> np.ndarray | None:
     torch = sys.modules.get("torch")
-    if torch is None or not isinstance(value, torch.Tensor):
+    if torch is None or not issubclass(type(value), torch.Tensor):
         return None
     t = value.detach()
     if t.device.type != "cpu":
