@@ -72,6 +72,9 @@ def test_writes_public_and_hidden_tests_and_settings(dist, tmp_path):
     public = [c for p in sorted((root / "assignments/sm/tests").glob("test_*.py")) for c in _cases(p)]
     hidden = [c for p in sorted((root / "reference/sm/tests").glob("test_*.py")) for c in _cases(p)]
     assert public and hidden
+    # files sort (and pytest runs them) in the notebook's order: q9 before q10
+    files = sorted(p.name for p in (root / "reference/sm/tests").glob("test_*.py"))
+    assert [f.split("_", 2)[2].removesuffix(".py") for f in files] == [q.name for q in otter.questions]
     assert not any(c["hidden"] for c in public)
     # every case once, and an all-or-nothing question's public cases twice: scored in its hidden test
     assert sum(1 for c in public if c.get("scored") is not False) + len(hidden) == \

@@ -1,9 +1,9 @@
 """Writing an imported otter assignment into the course: ``assignments/<name>/`` (settings, the
 student notebook, data, public tests) and ``reference/<name>/`` (the solution, hidden tests).
 
-Each question becomes one test module per folder, ``tests/test_<question>.py``, holding its cases
-as data (``CASES``) and one test per case, worth the case's points, that calls
-:func:`grader.otter.cases.run_case`. A question graded all-or-nothing by otter becomes one hidden
+Each question becomes one test module per folder, ``tests/test_<n>_<question>.py`` (``n``: its
+place in the notebook), holding its cases as data (``CASES``) and one test per case, worth the
+case's points, that calls :func:`grader.otter.cases.run_case`. A question graded all-or-nothing by otter becomes one hidden
 test worth all its points that runs every case (its public cases stay public, worth 0 points,
 so students still see them with ``grader check``).
 """
@@ -84,8 +84,11 @@ def write(otter: OtterAssignment, name: str, course_root: Path, *, origin: str, 
         put(rdir / notebook, _dump(strip_otter_cells(otter.solution)))
     for rel, data in otter.files.items():
         put(adir / rel, data)
-    for q in otter.questions:
-        stem = "test_" + _identifier(q.name)
+    width = len(str(len(otter.questions)))
+    for number, q in enumerate(otter.questions, 1):
+        # numbered in the notebook's order, so pytest (which goes by file name) runs and reports the
+        # questions in that order (q9 before q10); the question's name is its pytest.mark.question
+        stem = f"test_{number:0{width}d}_{_identifier(q.name)}"
         public = [c for c in q.cases if not c["hidden"]]
         hidden = [c for c in q.cases if c["hidden"]]
         if q.all_or_nothing:
