@@ -3,9 +3,9 @@ student notebook, data, public tests) and ``reference/<name>/`` (the solution, h
 
 Each question becomes one test module per folder, ``tests/test_<n>_<question>.py`` (``n``: its
 place in the notebook), holding its cases as data (``CASES``) and one test per case, worth the
-case's points, that calls :func:`grader.otter.cases.run_case`. A question graded all-or-nothing by otter becomes one hidden
-test worth all its points that runs every case (its public cases stay public, worth 0 points,
-so students still see them with ``grader check``).
+case's points, that calls :func:`grader.otter.cases.run_case`. A question graded all-or-nothing by
+otter becomes one hidden test worth all its points that runs every case (its public cases stay
+public, worth 0 points, so students still see them with ``grader check``).
 """
 
 from __future__ import annotations

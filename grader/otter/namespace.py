@@ -81,14 +81,14 @@ class CaseNamespace(dict):
             return value
         kind = type_name(value)
         if kind in CALLABLE_TYPES:
-            return _PlainCall(value, what, self)
+            return _StudentCallable(value, what, self)
         if not self.plain:
             return value
         raise NotPlainData(f"{what} is an object of type {kind} in the submission, not plain data (a number, "
                            f"an array, a list...)")
 
 
-class _PlainCall:
+class _StudentCallable:
     """A student function or class: its exceptions are raised as built-in types (see the module
     docstring), and in ``plain`` mode its results must be plain data."""
 
@@ -140,9 +140,8 @@ def as_builtin(exc: StudentError) -> StudentError:
     kind = _TRANSLATED[name]
     if kind is None:
         return exc
-    translated = kind.__new__(kind, *exc.args)
+    translated = kind.__new__(kind, *exc.args)  # BaseException.__new__ keeps the args
     translated.__dict__.update(vars(exc))
-    translated.args = exc.args
     return translated
 
 

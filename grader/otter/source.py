@@ -164,9 +164,10 @@ def _read_output_folder(dist: Path) -> OtterAssignment:
     if not ag.is_dir():
         raise OtterImportError(f"{dist} is not an otter assign output folder (no autograder/ in it)")
     solution_path, student_path = _one_notebook(ag), _one_notebook(st) if st.is_dir() else None
-    solution = _read_json(solution_path) if solution_path else None
-    if solution is not None:
-        _require_python(solution, solution_path)  # type: ignore[arg-type]
+    solution = None
+    if solution_path is not None:
+        solution = _read_json(solution_path)
+        _require_python(solution, solution_path)
     zips = sorted(ag.glob("*.zip"))
     if (ag / "tests").is_dir():
         questions = [_question_from_file(p) for p in sorted((ag / "tests").glob("*.py"))]
